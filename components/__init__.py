@@ -1,0 +1,1 @@
+"""Pulumi components for just-in-time VM access on Azure."""

@@ -1,0 +1,1 @@
+"""The `jit` command: offline preview engine and requester commands."""

@@ -1,0 +1,1 @@
+"""The offline preview engine behind `jit preview`."""

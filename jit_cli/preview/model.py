@@ -1,0 +1,68 @@
+"""What a preview records: resources, violations and the result of one run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Resource:
+    """One registered resource as the engine saw it.
+
+    `inputs` are in the engine's camelCase wire form, exactly what CrossGuard policies get as `props`
+    (secrets unwrapped; the renderers mask them using `secret_paths`).
+    """
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    custom: bool = True
+    secret_paths: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str | None:
+        """The mock engine's ARM-shaped id (None for component resources)."""
+        return self.outputs.get("id")
+
+
+@dataclass
+class Violation:
+    """One policy violation, as `pulumi preview --policy-pack` would report it."""
+
+    pack: str
+    policy: str
+    enforcement: str
+    urn: str | None
+    message: str
+
+
+@dataclass
+class PreviewResult:
+    """The resources and stack outputs of one program run under the mock engine."""
+
+    project: str
+    stack: str
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    def find(self, type_: str, name: str | None = None) -> list[Resource]:
+        """All resources of a type token, optionally with a given logical name."""
+        return [r for r in self.resources if r.type == type_ and (name is None or r.name == name)]
+
+    def one(self, type_: str, name: str | None = None) -> Resource:
+        """The single resource of a type token (and name); raises if there is not exactly one."""
+        found = self.find(type_, name)
+        if len(found) != 1:
+            raise LookupError(f"expected exactly one {type_} {name or ''}, found {len(found)}")
+        return found[0]
+
+    def children_of(self, urn: str) -> list[Resource]:
+        """Resources whose parent is the given URN."""
+        return [r for r in self.resources if r.parent == urn]

@@ -1,0 +1,1 @@
+"""Requester commands: `jit request`, `jit status`, `jit revoke`."""
