@@ -51,6 +51,8 @@ class PreviewResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    wire_inputs: dict[str, dict] = field(default_factory=dict, repr=False)
+    """Per URN, the inputs as the engine sends them to analyzers (secrets still marked)."""
 
     def find(self, type_: str, name: str | None = None) -> list[Resource]:
         """All resources of a type token, optionally with a given logical name."""

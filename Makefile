@@ -1,0 +1,31 @@
+# One obvious way to run things. Every target creates .venv and installs the project first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+STACK ?= dev
+
+.PHONY: install preview test lint bench clean
+
+$(STAMP): pyproject.toml requirements.txt policies/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]" -r requirements.txt -r policies/requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack.
+preview: $(STAMP)
+	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/fleet.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

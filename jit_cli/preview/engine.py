@@ -1,0 +1,171 @@
+"""Run a Pulumi Python program on Pulumi's mock engine and record what it would create.
+
+This is the offline half of `pulumi preview`: the program runs in-process with full (not preview) values,
+every registration is answered by `RecordingMonitor`, and the result lists resources in a stable tree order
+so the same input always gives the same output.
+
+    from jit_cli.preview.engine import run_inline
+    result = run_inline(lambda: MyComponent("web", args), config={"azure-jit-access:size": "B2s"})
+    nsg = result.one("azure-native:network:NetworkSecurityGroup")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from jit_cli.preview import arm_state
+from jit_cli.preview.model import PreviewResult, Resource
+from jit_cli.preview.project_config import ProjectConfig, load_project
+
+
+class ProgramError(Exception):
+    """The program raised or logged an error; `cause` keeps the original exception for `--debug`."""
+
+    def __init__(self, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+def _configure(project: str, stack: str, config: dict[str, str], secret_keys: list[str], on_register):
+    # Imported here so that `jit --help` never pays for the Pulumi SDK.
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime.mocks import MockSettings
+    from pulumi.runtime.proto import resource_pb2  # noqa: F401 - loads the protos the monitor answers with
+
+    from jit_cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
+
+    subscription = config.get("azure-native:subscriptionId") or arm_state.DEFAULT_SUBSCRIPTION_ID
+    tenant = config.get("azure-native:tenantId") or arm_state.DEFAULT_TENANT_ID
+    monitor = RecordingMonitor(ArmMocks(subscription, tenant), on_register)
+    engine = RecordingEngine()
+    pulumi_settings.ROOT.set(None)
+    features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
+    pulumi_settings.configure(
+        MockSettings(
+            monitor=monitor,
+            monitor_features=features,
+            engine=engine,
+            project=project,
+            stack=stack,
+            dry_run=False,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_config.set_all_config(dict(config), list(secret_keys))
+    return monitor, engine
+
+
+def _tree_order(recorded: dict[str, Resource]) -> list[Resource]:
+    # Registrations arrive from a thread pool in no fixed order; a depth-first walk with children sorted by
+    # name and type makes the listing stable.
+    children: dict[str | None, list[Resource]] = {}
+    for resource in recorded.values():
+        parent = resource.parent if resource.parent in recorded else None
+        children.setdefault(parent, []).append(resource)
+    ordered: list[Resource] = []
+
+    def walk(parent: str | None) -> None:
+        for child in sorted(children.get(parent, []), key=lambda r: (r.name, r.type, r.urn)):
+            ordered.append(child)
+            walk(child.urn)
+
+    walk(None)
+    return ordered
+
+
+def run_inline(
+    fn: Callable[[], Any],
+    *,
+    project: str = "azure-jit-access",
+    stack: str = "test",
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    on_register: Callable[[int], None] | None = None,
+) -> PreviewResult:
+    """Run `fn` as a Pulumi program under the mock engine and return what it registered.
+
+    Exceptions raised by `fn` propagate unchanged; errors it logs with `pulumi.log.error` raise
+    `ProgramError`, because a real deployment fails on them too.
+    """
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    monitor, engine = _configure(project, stack, config or {}, secret_keys or [], on_register)
+    try:
+        _sync_await(run_in_stack(fn))
+    finally:
+        from pulumi.runtime import settings as pulumi_settings
+
+        pulumi_settings.ROOT.set(None)
+    if engine.errors:
+        raise ProgramError("the program logged errors:\n" + "\n".join(f"  - {e}" for e in engine.errors))
+    return PreviewResult(
+        project=project,
+        stack=stack,
+        resources=_tree_order(monitor.recorded),
+        outputs=monitor.stack_outputs,
+        secret_outputs=monitor.secret_outputs,
+        wire_inputs=monitor.wire_inputs,
+    )
+
+
+@contextlib.contextmanager
+def _program_context(program_dir: Path) -> Iterator[None]:
+    """Run as the Pulumi CLI would: from the program folder, with it first on sys.path.
+
+    Modules the program imports from its own folder are forgotten afterwards, so the next program run in
+    this process (tests, `--compare`) cannot pick up a stale module of the same name.
+    """
+    before = set(sys.modules)
+    old_cwd = os.getcwd()
+    sys.path.insert(0, str(program_dir))
+    os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(program_dir))
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+            if module_file and Path(module_file).resolve().is_relative_to(program_dir):
+                del sys.modules[name]
+
+
+def run_project(
+    project: ProjectConfig, on_register: Callable[[int], None] | None = None
+) -> PreviewResult:
+    """Run a project folder's program (its `main`) under the mock engine."""
+    main = str(project.main)
+
+    def program() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    with _program_context(project.program_dir):
+        return run_inline(
+            program,
+            project=project.project,
+            stack=project.stack,
+            config=project.config,
+            secret_keys=project.secret_keys,
+            on_register=on_register,
+        )
+
+
+def run_program(
+    program_dir: str | Path = ".",
+    stack: str = "dev",
+    overrides: list[str] | None = None,
+    on_register: Callable[[int], None] | None = None,
+) -> PreviewResult:
+    """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `program_dir` and run its program."""
+    return run_project(load_project(Path(program_dir), stack, overrides), on_register)

@@ -1,0 +1,269 @@
+"""Load any Python CrossGuard pack without its server, and evaluate it the way the Pulumi CLI does.
+
+A pack's `__main__.py` builds `PolicyPack(...)`, which would start a gRPC server and block. Here the
+constructor is swapped for one that captures its arguments; the captured policies are then served by
+pulumi-policy's own analyzer (`_PolicyAnalyzerServicer`) called in-process, so enforcement levels,
+config, violation messages and stack-policy wiring are exactly what `pulumi preview --policy-pack` gives.
+Config is reconciled as the CLI does: schema defaults, then the pack's `initial_config`, then the user's
+`--policy-pack-config` file (`all` first, then per policy), validated against each policy's JSON schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jit_cli.preview.model import Resource, Violation
+
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+class PackError(Exception):
+    """A pack or pack config that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class LoadedPack:
+    """A policy pack's captured `PolicyPack(...)` arguments."""
+
+    name: str
+    version: str
+    policies: list[Any]
+    enforcement_level: Any
+    initial_config: dict[str, Any] | None
+    path: Path
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class _CapturedPack(Exception):
+    """Raised by the stand-in constructor to stop the pack's `__main__` right where it would serve."""
+
+    def __init__(self, args: tuple, kwargs: dict) -> None:
+        super().__init__("captured")
+        self.args_ = args
+        self.kwargs = kwargs
+
+
+def _capture(*args: Any, **kwargs: Any) -> None:
+    raise _CapturedPack(args, kwargs)
+
+
+@contextlib.contextmanager
+def _pack_context(pack_dir: Path):
+    import pulumi_policy
+    import pulumi_policy.policy
+
+    before = set(sys.modules)
+    old_cwd = os.getcwd()
+    originals = (pulumi_policy.PolicyPack, pulumi_policy.policy.PolicyPack)
+    pulumi_policy.PolicyPack = _capture
+    pulumi_policy.policy.PolicyPack = _capture
+    sys.path.insert(0, str(pack_dir))
+    os.chdir(pack_dir)
+    try:
+        yield
+    finally:
+        pulumi_policy.PolicyPack, pulumi_policy.policy.PolicyPack = originals
+        os.chdir(old_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(pack_dir))
+        # A later pack with a module of the same name must not get this pack's copy.
+        for name in set(sys.modules) - before:
+            module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+            if module_file and Path(module_file).resolve().is_relative_to(pack_dir):
+                del sys.modules[name]
+
+
+def load_pack(pack_dir: str | Path) -> LoadedPack:
+    """Run a pack's `__main__.py` with `PolicyPack` captured instead of served."""
+    pack_dir = Path(pack_dir).resolve()
+    main = pack_dir / "__main__.py"
+    if not main.is_file():
+        raise PackError(f"{pack_dir}: no __main__.py; --policy-pack must name a Python policy pack folder")
+    version = "0.0.1"
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    if manifest.is_file():
+        try:
+            doc = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            raise PackError(f"{manifest}: not valid YAML: {err}") from None
+        version = str(doc.get("version") or version) if isinstance(doc, dict) else version
+    with _pack_context(pack_dir):
+        try:
+            runpy.run_path(str(main), run_name="__main__")
+        except _CapturedPack as captured:
+            args, kwargs = captured.args_, captured.kwargs
+        else:
+            raise PackError(f"{main}: ran to the end without building a PolicyPack(...)")
+    names = ["name", "policies", "enforcement_level", "initial_config"]
+    bound = dict(zip(names, args)) | kwargs
+    from pulumi_policy import EnforcementLevel
+
+    return LoadedPack(
+        name=bound["name"],
+        version=version,
+        policies=list(bound["policies"]),
+        enforcement_level=bound.get("enforcement_level") or EnforcementLevel.ADVISORY,
+        initial_config=bound.get("initial_config"),
+        path=pack_dir,
+        kwargs={k: v for k, v in bound.items() if k not in names},
+    )
+
+
+def read_policy_config(path: str | Path) -> dict[str, Any]:
+    """Read a `--policy-pack-config` JSON file."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PackError(f"{path}: cannot be read: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise PackError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
+    if not isinstance(doc, dict):
+        raise PackError(f"{path}: expected a JSON object of policy names to levels or settings")
+    return doc
+
+
+def _split_entry(value: Any, where: str) -> tuple[str | None, dict[str, Any]]:
+    level = getattr(value, "value", value)
+    if isinstance(level, str):
+        if level not in LEVELS:
+            raise PackError(f"{where}: enforcement level {level!r} is not one of {', '.join(LEVELS)}")
+        return level, {}
+    if isinstance(value, dict):
+        props = dict(value)
+        level = props.pop("enforcementLevel", None)
+        level = getattr(level, "value", level)
+        if level is not None and level not in LEVELS:
+            raise PackError(f"{where}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}")
+        return level, props
+    raise PackError(f"{where}: expected an enforcement level or an object, got {type(value).__name__}")
+
+
+def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict[str, tuple[str, dict]]:
+    """Per policy: (enforcement level, properties), as the CLI would send them to the pack."""
+    import jsonschema
+
+    by_name = {policy.name: policy for policy in pack.policies}
+    user_config = user_config or {}
+    unknown = sorted(set(user_config) - set(by_name) - {"all"})
+    if unknown:
+        raise PackError(
+            f"policy config names {', '.join(unknown)}, not in pack {pack.name!r} "
+            f"(its policies: {', '.join(sorted(by_name))})"
+        )
+    resolved: dict[str, tuple[str, dict]] = {}
+    for name, policy in by_name.items():
+        level = getattr(policy.enforcement_level or pack.enforcement_level, "value", "advisory")
+        schema = getattr(policy, "config_schema", None)
+        props: dict[str, Any] = {}
+        if schema is not None:
+            for key, spec in (schema.properties or {}).items():
+                if isinstance(spec, dict) and "default" in spec:
+                    props[key] = spec["default"]
+        for source, config in (("initial_config", pack.initial_config or {}), ("policy config", user_config)):
+            for key in ("all", name):
+                if key in config:
+                    new_level, new_props = _split_entry(config[key], f"{source} {key!r}")
+                    level = new_level or level
+                    if key == name:
+                        props.update(new_props)
+        if schema is not None:
+            full_schema = {"type": "object", "properties": schema.properties or {}}
+            if schema.required:
+                full_schema["required"] = list(schema.required)
+            try:
+                jsonschema.validate(props, full_schema)
+            except jsonschema.ValidationError as err:
+                where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+                raise PackError(f"config of policy {name!r} at {where}: {err.message}") from None
+        resolved[name] = (level, props)
+    return resolved
+
+
+def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+    servicer = _PolicyAnalyzerServicer(
+        pack.name, pack.version, pack.policies, pack.enforcement_level, pack.initial_config
+    )
+    levels = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
+              "remediate": proto.REMEDIATE, "disabled": proto.DISABLED}
+    request = proto.ConfigureAnalyzerRequest()
+    for name, (level, props) in resolved.items():
+        entry = proto.PolicyConfig(enforcementLevel=levels[level])
+        if props:
+            properties = struct_pb2.Struct()
+            properties.update(props)
+            entry.properties.CopyFrom(properties)
+        request.policyConfig[name].CopyFrom(entry)
+    servicer.Configure(request, None)
+    return servicer, proto
+
+
+def _struct(values: dict) -> Any:
+    from google.protobuf import struct_pb2
+
+    struct = struct_pb2.Struct()
+    struct.update(values)
+    return struct
+
+
+def _options(proto, resource: Resource):
+    return proto.AnalyzerResourceOptions(
+        protect=bool(resource.options.get("protect")),
+        ignoreChanges=list(resource.options.get("ignoreChanges", [])),
+        parent=resource.parent or "",
+    )
+
+
+def evaluate_packs(
+    packs: list[LoadedPack],
+    resources: list[Resource],
+    config: dict[str, Any] | list[dict[str, Any] | None] | None = None,
+    wire_inputs: dict[str, dict] | None = None,
+) -> list[Violation]:
+    """Evaluate every resource policy per resource and every stack policy once, for each pack.
+
+    `config` is one `--policy-pack-config` document for all packs, or a list with one per pack.
+    `wire_inputs` (from `PreviewResult`) keeps secrets marked as the engine sends them.
+    """
+    configs = config if isinstance(config, list) else [config] * len(packs)
+    levels = {0: "advisory", 1: "mandatory", 2: "remediate", 3: "disabled"}
+    violations: list[Violation] = []
+    for pack, pack_config in zip(packs, configs):
+        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
+
+        def collect(response, default_urn: str | None) -> None:
+            for diag in response.diagnostics:
+                level = levels.get(diag.enforcementLevel, "advisory")
+                # A violation that survives remediation is reported as mandatory, like the CLI does.
+                level = "mandatory" if level == "remediate" else level
+                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn,
+                                            diag.message))
+
+        stack_resources = []
+        for resource in resources:
+            props = _struct((wire_inputs or {}).get(resource.urn, resource.inputs))
+            request = proto.AnalyzeRequest(type=resource.type, properties=props, urn=resource.urn,
+                                           name=resource.name, options=_options(proto, resource))
+            collect(servicer.Analyze(request, None), resource.urn)
+            # Stack policies see the resources' state (inputs plus what the provider computed).
+            state = {k: v for k, v in resource.outputs.items() if k != "id"} or resource.inputs
+            stack_resources.append(proto.AnalyzerResource(
+                type=resource.type, properties=_struct(state), urn=resource.urn, name=resource.name,
+                options=_options(proto, resource), parent=resource.parent or "",
+                dependencies=list(resource.options.get("dependsOn", [])),
+            ))
+        collect(servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=stack_resources), None), None)
+    return violations

@@ -1,0 +1,169 @@
+"""Turning a preview into text (a resource tree), JSON (the pinned shape) or Markdown (a PR comment)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from jit_cli.preview.model import PreviewResult, Resource, Violation
+
+SECRET = "[secret]"
+PINNED_OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "dependsOn")
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def mask_secrets(inputs: dict[str, Any], secret_paths: list[str]) -> dict[str, Any]:
+    """A copy of `inputs` with every secret replaced by `[secret]`."""
+    if not secret_paths:
+        return inputs
+    masked = copy.deepcopy(inputs)
+    for path in secret_paths:
+        parts = [name if name else int(index) for name, index in _PATH_PART.findall(path)]
+        node: Any = masked
+        for part in parts[:-1]:
+            node = node[part]
+        node[parts[-1]] = SECRET
+    return masked
+
+
+def summary(result: PreviewResult) -> dict[str, int]:
+    """Counts for the summary line and the JSON `summary` key."""
+    return {
+        "resources": len(result.resources),
+        "mandatory": sum(v.enforcement == "mandatory" for v in result.violations),
+        "advisory": sum(v.enforcement == "advisory" for v in result.violations),
+    }
+
+
+def resource_json(resource: Resource) -> dict[str, Any]:
+    """One resource in the pinned JSON shape (secrets masked)."""
+    entry: dict[str, Any] = {
+        "urn": resource.urn,
+        "type": resource.type,
+        "name": resource.name,
+        "parent": resource.parent,
+        "inputs": mask_secrets(resource.inputs, resource.secret_paths),
+        "options": {key: resource.options.get(key, [] if key in ("ignoreChanges", "dependsOn") else False)
+                    for key in PINNED_OPTIONS},
+    }
+    if resource.id:
+        entry["id"] = resource.id
+    return entry
+
+
+def to_json_document(result: PreviewResult) -> dict[str, Any]:
+    """The whole preview as the pinned JSON document."""
+    outputs = {k: (SECRET if k in result.secret_outputs else v) for k, v in sorted(result.outputs.items())}
+    return {
+        "project": result.project,
+        "stack": result.stack,
+        "resources": [resource_json(r) for r in result.resources],
+        "outputs": outputs,
+        "violations": [
+            {"pack": v.pack, "policy": v.policy, "enforcement": v.enforcement, "urn": v.urn, "message": v.message}
+            for v in sorted_violations(result.violations)
+        ],
+        "summary": summary(result),
+    }
+
+
+def render_json(result: PreviewResult) -> str:
+    """JSON text; keys sorted so that equal previews are byte-identical."""
+    return json.dumps(to_json_document(result), indent=2, sort_keys=True) + "\n"
+
+
+def sorted_violations(violations: list[Violation]) -> list[Violation]:
+    """Mandatory first, then by policy and resource, so the order never depends on scheduling."""
+    rank = {"mandatory": 0, "advisory": 1}
+    return sorted(violations, key=lambda v: (rank.get(v.enforcement, 2), v.pack, v.policy, v.urn or "", v.message))
+
+
+def _depths(result: PreviewResult) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    for resource in result.resources:  # tree order: a parent always comes before its children
+        depth[resource.urn] = depth.get(resource.parent, -1) + 1 if resource.parent in depth else 0
+    return depth
+
+
+def _tree_lines(result: PreviewResult) -> list[str]:
+    depth = _depths(result)
+    width = max((len(r.type) + 3 * depth[r.urn] for r in result.resources), default=4) + 2
+    lines = [f"     {'Type':<{width}}Name"]
+    for resource in result.resources:
+        level = depth[resource.urn]
+        label = ("│  " * (level - 1) + "├─ " if level else "") + resource.type
+        lines.append(f" +   {label:<{width}}{resource.name}")
+    return lines
+
+
+def summary_line(result: PreviewResult) -> str:
+    counts = summary(result)
+    return (f"Resources: {counts['resources']} to create. Policy violations: {counts['mandatory']} mandatory, "
+            f"{counts['advisory']} advisory.")
+
+
+def _name_of(result: PreviewResult, urn: str | None) -> str:
+    if urn is None:
+        return "(stack)"
+    for resource in result.resources:
+        if resource.urn == urn:
+            return f"{resource.type} {resource.name}"
+    return urn
+
+
+def render_text(result: PreviewResult) -> str:
+    """The resource tree, outputs, violations grouped by enforcement level, then a one-line summary."""
+    lines = [f"Previewing {result.project} stack {result.stack!r} offline (mock engine, no cloud calls)", ""]
+    lines += _tree_lines(result)
+    if result.outputs:
+        lines += ["", "Outputs:"]
+        for key, value in sorted(result.outputs.items()):
+            shown = SECRET if key in result.secret_outputs else json.dumps(value, sort_keys=True)
+            lines.append(f"    {key}: {shown}")
+    for level in ("mandatory", "advisory"):
+        group = [v for v in sorted_violations(result.violations) if v.enforcement == level]
+        if not group:
+            continue
+        lines += ["", f"Policy violations ({level}):"]
+        for violation in group:
+            lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({_name_of(result, violation.urn)})")
+            lines += [f"        {line}" for line in violation.message.splitlines()]
+    lines += ["", summary_line(result)]
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(urn: str, ids: dict[str, str]) -> str:
+    return ids.setdefault(urn, f"r{len(ids)}")
+
+
+def mermaid(result: PreviewResult) -> str:
+    """A Mermaid flowchart of components and their children (parent -> child)."""
+    ids: dict[str, str] = {}
+    lines = ["flowchart LR"]
+    for resource in result.resources:
+        node = _mermaid_id(resource.urn, ids)
+        label = f"{resource.type.split(':')[-1]}<br/>{resource.name}".replace('"', "'")
+        lines.append(f'    {node}["{label}"]')
+        if resource.parent and resource.parent in ids:
+            lines.append(f"    {ids[resource.parent]} --> {node}")
+    return "\n".join(lines)
+
+
+def render_markdown(result: PreviewResult) -> str:
+    """A pull-request comment: summary, violations first, a resource table, a Mermaid diagram."""
+    counts = summary(result)
+    lines = [f"### `jit preview` of `{result.project}` / `{result.stack}`", "",
+             f"**{counts['resources']} resources**, **{counts['mandatory']} mandatory** and "
+             f"**{counts['advisory']} advisory** policy violations.", ""]
+    if result.violations:
+        lines += ["#### Policy violations", "", "| Level | Policy | Resource | Message |", "|---|---|---|---|"]
+        for v in sorted_violations(result.violations):
+            message = v.message.replace("|", "\\|").replace("\n", "<br>")
+            lines.append(f"| {v.enforcement} | `{v.policy}` | {_name_of(result, v.urn)} | {message} |")
+        lines.append("")
+    lines += ["<details><summary>Resources</summary>", "", "| Type | Name |", "|---|---|"]
+    lines += [f"| `{r.type}` | {r.name} |" for r in result.resources]
+    lines += ["", "</details>", "", "```mermaid", mermaid(result), "```", ""]
+    return "\n".join(lines)
