@@ -104,7 +104,7 @@ def load_pack(pack_dir: str | Path) -> LoadedPack:
         else:
             raise PackError(f"{main}: ran to the end without building a PolicyPack(...)")
     names = ["name", "policies", "enforcement_level", "initial_config"]
-    bound = dict(zip(names, args)) | kwargs
+    bound = dict(zip(names, args, strict=False)) | kwargs
     from pulumi_policy import EnforcementLevel
 
     return LoadedPack(
@@ -241,10 +241,10 @@ def evaluate_packs(
     configs = config if isinstance(config, list) else [config] * len(packs)
     levels = {0: "advisory", 1: "mandatory", 2: "remediate", 3: "disabled"}
     violations: list[Violation] = []
-    for pack, pack_config in zip(packs, configs):
+    for pack, pack_config in zip(packs, configs, strict=True):
         servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
 
-        def collect(response, default_urn: str | None) -> None:
+        def collect(response, default_urn: str | None, pack: LoadedPack = pack) -> None:
             for diag in response.diagnostics:
                 level = levels.get(diag.enforcementLevel, "advisory")
                 # A violation that survives remediation is reported as mandatory, like the CLI does.

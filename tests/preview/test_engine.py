@@ -62,7 +62,8 @@ def test_ids_are_arm_shaped_and_identical_across_runs():
     first = run_inline(lambda: Box("web"))
     second = run_inline(lambda: Box("web"))
     nsg_id = first.one("azure-native:network:NetworkSecurityGroup").id
-    assert nsg_id == f"/subscriptions/{SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkSecurityGroups/web-nsg"
+    assert nsg_id == (f"/subscriptions/{SUB}/resourceGroups/rg-a/providers/Microsoft.Network/"
+                      "networkSecurityGroups/web-nsg")
     assert first.one("azure-native:network:SecurityRule").id == nsg_id + "/securityRules/web-deny"
     assert [r.outputs for r in first.resources] == [r.outputs for r in second.resources]
 
