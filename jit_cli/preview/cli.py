@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "one per --policy-pack, in the same order")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value, e.g. azure-native:location=westus3; repeatable")
+    parser.add_argument("--compare", metavar="BASE.json",
+                        help="compare with an earlier `jit preview --format json` (e.g. of the base branch)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
@@ -96,13 +98,15 @@ def _fail(message: str, err: BaseException | None, debug: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Handle `jit preview`."""
+    from jit_cli.preview import compare as compare_mod
+    from jit_cli.preview import markdown, render
     from jit_cli.preview import packs as pack_mod
-    from jit_cli.preview import render
     from jit_cli.preview.engine import ProgramError, run_project
     from jit_cli.preview.project_config import ConfigError, load_project
 
     try:
         project = load_project(Path(args.program), args.stack, args.config)
+        base = compare_mod.load_base(args.compare) if args.compare else None
     except ConfigError as err:
         return _fail(str(err), err, args.debug)
 
@@ -138,14 +142,12 @@ def run(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - a crashing policy must not look like a pass
         return _fail(f"a policy raised instead of reporting: {type(err).__name__}: {err}", err, args.debug)
 
-    renderers = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}
-    report = renderers[args.format](result)
+    changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
+    renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
+    report = renderers[args.format](result, changes)
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
-        if args.format != "text":
-            sys.stderr.write(render.summary_line(result) + f" Report written to {args.output}.\n")
-        else:
-            sys.stdout.write(render.summary_line(result) + "\n")
+        sys.stderr.write(render.summary_line(result, changes) + f" Report written to {args.output}.\n")
     else:
         sys.stdout.write(report)
     return 1 if any(v.enforcement == "mandatory" for v in result.violations) else 0

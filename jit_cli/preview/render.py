@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from jit_cli.preview.compare import Changes, format_diff
 from jit_cli.preview.model import PreviewResult, Resource, Violation
 
 SECRET = "[secret]"
@@ -53,10 +54,10 @@ def resource_json(resource: Resource) -> dict[str, Any]:
     return entry
 
 
-def to_json_document(result: PreviewResult) -> dict[str, Any]:
-    """The whole preview as the pinned JSON document."""
+def to_json_document(result: PreviewResult, changes: Changes | None = None) -> dict[str, Any]:
+    """The whole preview as the pinned JSON document (with `changes` when compared with a base)."""
     outputs = {k: (SECRET if k in result.secret_outputs else v) for k, v in sorted(result.outputs.items())}
-    return {
+    doc = {
         "project": result.project,
         "stack": result.stack,
         "resources": [resource_json(r) for r in result.resources],
@@ -67,11 +68,14 @@ def to_json_document(result: PreviewResult) -> dict[str, Any]:
         ],
         "summary": summary(result),
     }
+    if changes is not None:
+        doc["changes"] = changes.to_json()
+    return doc
 
 
-def render_json(result: PreviewResult) -> str:
+def render_json(result: PreviewResult, changes: Changes | None = None) -> str:
     """JSON text; keys sorted so that equal previews are byte-identical."""
-    return json.dumps(to_json_document(result), indent=2, sort_keys=True) + "\n"
+    return json.dumps(to_json_document(result, changes), indent=2, sort_keys=True) + "\n"
 
 
 def sorted_violations(violations: list[Violation]) -> list[Violation]:
@@ -87,21 +91,32 @@ def _depths(result: PreviewResult) -> dict[str, int]:
     return depth
 
 
-def _tree_lines(result: PreviewResult) -> list[str]:
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "same": " "}
+
+
+def _tree_lines(result: PreviewResult, changes: Changes | None) -> list[str]:
     depth = _depths(result)
-    width = max((len(r.type) + 3 * depth[r.urn] for r in result.resources), default=4) + 2
+    rows = [(depth[r.urn], r.type, r.name, changes.kind_of(r.urn) if changes else "create")
+            for r in result.resources]
+    if changes is not None:
+        rows += [(1, r["type"], r["name"], "delete") for r in changes.delete]
+    width = max((len(type_) + 3 * level for level, type_, _, _ in rows), default=4) + 2
     lines = [f"     {'Type':<{width}}Name"]
-    for resource in result.resources:
-        level = depth[resource.urn]
-        label = ("│  " * (level - 1) + "├─ " if level else "") + resource.type
-        lines.append(f" +   {label:<{width}}{resource.name}")
+    for level, type_, name, kind in rows:
+        label = ("│  " * (level - 1) + "├─ " if level else "") + type_
+        lines.append(f" {SYMBOLS[kind]}   {label:<{width}}{name}")
     return lines
 
 
-def summary_line(result: PreviewResult) -> str:
+def summary_line(result: PreviewResult, changes: Changes | None = None) -> str:
+    """`Resources: ...` then the violation counts, on one line."""
     counts = summary(result)
-    return (f"Resources: {counts['resources']} to create. Policy violations: {counts['mandatory']} mandatory, "
-            f"{counts['advisory']} advisory.")
+    if changes is None:
+        steps = f"{counts['resources']} to create"
+    else:
+        c = changes.counts()
+        steps = f"{c['create']} to create, {c['update']} to update, {c['delete']} to delete, {c['same']} unchanged"
+    return f"Resources: {steps}. Policy violations: {counts['mandatory']} mandatory, {counts['advisory']} advisory."
 
 
 def _name_of(result: PreviewResult, urn: str | None) -> str:
@@ -113,10 +128,15 @@ def _name_of(result: PreviewResult, urn: str | None) -> str:
     return urn
 
 
-def render_text(result: PreviewResult) -> str:
+def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
     """The resource tree, outputs, violations grouped by enforcement level, then a one-line summary."""
     lines = [f"Previewing {result.project} stack {result.stack!r} offline (mock engine, no cloud calls)", ""]
-    lines += _tree_lines(result)
+    lines += _tree_lines(result, changes)
+    if changes is not None and changes.update:
+        lines += ["", "Changes:"]
+        for resource, diffs in changes.update:
+            lines.append(f"    ~ {resource['type']} {resource['name']}")
+            lines += [f"        {format_diff(d)}" for d in diffs]
     if result.outputs:
         lines += ["", "Outputs:"]
         for key, value in sorted(result.outputs.items()):
@@ -130,40 +150,5 @@ def render_text(result: PreviewResult) -> str:
         for violation in group:
             lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({_name_of(result, violation.urn)})")
             lines += [f"        {line}" for line in violation.message.splitlines()]
-    lines += ["", summary_line(result)]
+    lines += ["", summary_line(result, changes)]
     return "\n".join(lines) + "\n"
-
-
-def _mermaid_id(urn: str, ids: dict[str, str]) -> str:
-    return ids.setdefault(urn, f"r{len(ids)}")
-
-
-def mermaid(result: PreviewResult) -> str:
-    """A Mermaid flowchart of components and their children (parent -> child)."""
-    ids: dict[str, str] = {}
-    lines = ["flowchart LR"]
-    for resource in result.resources:
-        node = _mermaid_id(resource.urn, ids)
-        label = f"{resource.type.split(':')[-1]}<br/>{resource.name}".replace('"', "'")
-        lines.append(f'    {node}["{label}"]')
-        if resource.parent and resource.parent in ids:
-            lines.append(f"    {ids[resource.parent]} --> {node}")
-    return "\n".join(lines)
-
-
-def render_markdown(result: PreviewResult) -> str:
-    """A pull-request comment: summary, violations first, a resource table, a Mermaid diagram."""
-    counts = summary(result)
-    lines = [f"### `jit preview` of `{result.project}` / `{result.stack}`", "",
-             f"**{counts['resources']} resources**, **{counts['mandatory']} mandatory** and "
-             f"**{counts['advisory']} advisory** policy violations.", ""]
-    if result.violations:
-        lines += ["#### Policy violations", "", "| Level | Policy | Resource | Message |", "|---|---|---|---|"]
-        for v in sorted_violations(result.violations):
-            message = v.message.replace("|", "\\|").replace("\n", "<br>")
-            lines.append(f"| {v.enforcement} | `{v.policy}` | {_name_of(result, v.urn)} | {message} |")
-        lines.append("")
-    lines += ["<details><summary>Resources</summary>", "", "| Type | Name |", "|---|---|"]
-    lines += [f"| `{r.type}` | {r.name} |" for r in result.resources]
-    lines += ["", "</details>", "", "```mermaid", mermaid(result), "```", ""]
-    return "\n".join(lines)

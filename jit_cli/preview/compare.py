@@ -1,0 +1,136 @@
+"""Comparing a preview with an earlier JSON preview: what a pull request creates, changes and deletes.
+
+Resources are matched by URN, as the Pulumi engine matches them against a stack's state. Both sides are
+compared in their JSON form, where secrets are already `[secret]`, so a diff never reveals one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jit_cli.preview.project_config import ConfigError
+
+_MISSING = object()
+
+
+@dataclass
+class PropertyDiff:
+    """One changed property: its path (`securityRules[0].sourceAddressPrefix`), before and after."""
+
+    path: str
+    before: Any
+    after: Any
+    added: bool = False
+    removed: bool = False
+
+
+@dataclass
+class Changes:
+    """The difference between a base preview and this one."""
+
+    create: list[dict] = field(default_factory=list)
+    delete: list[dict] = field(default_factory=list)
+    update: list[tuple[dict, list[PropertyDiff]]] = field(default_factory=list)
+    same: int = 0
+
+    def kind_of(self, urn: str) -> str:
+        """`create`, `update`, `delete` or `same` for a URN."""
+        if any(r["urn"] == urn for r in self.create):
+            return "create"
+        if any(r["urn"] == urn for r, _ in self.update):
+            return "update"
+        if any(r["urn"] == urn for r in self.delete):
+            return "delete"
+        return "same"
+
+    def counts(self) -> dict[str, int]:
+        """How many resources each kind of step touches."""
+        return {"create": len(self.create), "update": len(self.update), "delete": len(self.delete),
+                "same": self.same}
+
+    def to_json(self) -> dict[str, Any]:
+        """The `changes` key of a compared JSON preview."""
+        return {
+            "create": [r["urn"] for r in self.create],
+            "delete": [r["urn"] for r in self.delete],
+            "update": [{"urn": r["urn"], "diffs": [
+                {"path": d.path, "before": None if d.added else d.before, "after": None if d.removed else d.after}
+                for d in diffs]} for r, diffs in self.update],
+            "summary": self.counts(),
+        }
+
+
+def load_base(path: str | Path) -> dict[str, Any]:
+    """Read a base preview written by `jit preview --format json`."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
+                          "--compare takes the output of `jit preview --format json`") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
+        raise ConfigError(f"{path}: has no `resources` list; --compare takes the output of "
+                          "`jit preview --format json`")
+    return doc
+
+
+def diff_values(before: Any, after: Any, path: str = "") -> list[PropertyDiff]:
+    """Property-level differences, descending into objects and lists."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        diffs: list[PropertyDiff] = []
+        for key in sorted(set(before) | set(after)):
+            sub = f"{path}.{key}" if path else key
+            old, new = before.get(key, _MISSING), after.get(key, _MISSING)
+            if old is _MISSING:
+                diffs.append(PropertyDiff(sub, None, new, added=True))
+            elif new is _MISSING:
+                diffs.append(PropertyDiff(sub, old, None, removed=True))
+            else:
+                diffs += diff_values(old, new, sub)
+        return diffs
+    if isinstance(before, list) and isinstance(after, list):
+        diffs = []
+        for index in range(max(len(before), len(after))):
+            sub = f"{path}[{index}]"
+            if index >= len(before):
+                diffs.append(PropertyDiff(sub, None, after[index], added=True))
+            elif index >= len(after):
+                diffs.append(PropertyDiff(sub, before[index], None, removed=True))
+            else:
+                diffs += diff_values(before[index], after[index], sub)
+        return diffs
+    return [] if before == after else [PropertyDiff(path, before, after)]
+
+
+def compare(base: dict[str, Any], head: dict[str, Any]) -> Changes:
+    """What changes from `base` to `head` (both JSON preview documents)."""
+    base_by_urn = {r["urn"]: r for r in base.get("resources", [])}
+    head_by_urn = {r["urn"]: r for r in head.get("resources", [])}
+    changes = Changes()
+    for urn, resource in head_by_urn.items():
+        old = base_by_urn.get(urn)
+        if old is None:
+            changes.create.append(resource)
+            continue
+        diffs = diff_values({"inputs": old.get("inputs", {}), "options": old.get("options", {})},
+                            {"inputs": resource.get("inputs", {}), "options": resource.get("options", {})})
+        if diffs:
+            changes.update.append((resource, diffs))
+        else:
+            changes.same += 1
+    changes.delete = [r for urn, r in base_by_urn.items() if urn not in head_by_urn]
+    return changes
+
+
+def format_diff(diff: PropertyDiff) -> str:
+    """`path: before => after` with JSON values (secrets are already masked)."""
+    if diff.added:
+        return f"+ {diff.path}: {json.dumps(diff.after, sort_keys=True)}"
+    if diff.removed:
+        return f"- {diff.path}: {json.dumps(diff.before, sort_keys=True)}"
+    return f"~ {diff.path}: {json.dumps(diff.before, sort_keys=True)} => {json.dumps(diff.after, sort_keys=True)}"

@@ -1,0 +1,85 @@
+"""The Markdown PR comment: headline, violations first, changes, Mermaid, truncation."""
+
+import copy
+import re
+
+from jit_cli.preview.compare import compare
+from jit_cli.preview.engine import run_program
+from jit_cli.preview.markdown import TRUNCATED_NOTE, mermaid, render_markdown
+from jit_cli.preview.model import PreviewResult, Resource, Violation
+from jit_cli.preview.render import to_json_document
+
+
+def small_result():
+    rg = Resource("urn:a::rg", "azure-native:resources:ResourceGroup", "rg", None, {},
+                  outputs={"id": "/subscriptions/s/resourceGroups/rg"})
+    comp = Resource("urn:a::web", "azure-jit-access:vm:JitProtectedVm", "web", None, {}, custom=False)
+    nsg = Resource("urn:a::nsg", "azure-native:network:NetworkSecurityGroup", "web-nsg", "urn:a::web",
+                   {"resourceGroupName": "rg"}, outputs={"id": "/subscriptions/s/resourceGroups/rg/nsg"})
+    nic = Resource("urn:a::nic", "azure-native:network:NetworkInterface", "web-nic", "urn:a::web",
+                   {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"}},
+                   outputs={"id": "/subscriptions/s/resourceGroups/rg/nic"})
+    result = PreviewResult("azure-jit-access", "dev", [rg, comp, nsg, nic])
+    result.violations = [
+        Violation("pack", "advice", "advisory", "urn:a::nsg", "Tag it.\nAdd tags."),
+        Violation("pack", "nsg-no-inline-rules", "mandatory", "urn:a::nsg", "No inline rules.\nUse SecurityRule."),
+    ]
+    return result
+
+
+def test_headline_then_violations_with_fix_then_diagram():
+    text = render_markdown(small_result())
+    assert text.startswith("### `jit preview` · `azure-jit-access` / `dev`")
+    assert "**❌ blocked by mandatory policy violations** · **4 resources**" in text
+    assert "**1 mandatory**, **1 advisory** violations" in text
+    assert text.index("#### Policy violations") < text.index("```mermaid")
+    rows = [line for line in text.splitlines() if line.startswith("| mandatory") or line.startswith("| advisory")]
+    assert rows[0].startswith("| mandatory | `nsg-no-inline-rules` | `NetworkSecurityGroup` web-nsg |")
+    assert "No inline rules.<br>Use SecurityRule." in rows[0]
+
+
+def test_mermaid_shows_containment_and_references_in_valid_syntax():
+    diagram = mermaid(to_json_document(small_result()))
+    lines = diagram.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert '    n1["JitProtectedVm<br/>web"]' in lines
+    assert "    n1 --> n2" in lines      # component contains its NSG
+    assert "    n3 -.-> n2" in lines     # the NIC references the NSG by id
+    node = re.compile(r'^    n\d+\["[^"\[\]]+"\]$')
+    edge = re.compile(r"^    n\d+ (-->|-\.->) n\d+$")
+    assert all(node.match(line) or edge.match(line) for line in lines[1:])
+
+
+def test_large_stacks_are_drawn_per_type_with_counts():
+    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i}", None, {})
+                 for i in range(100)]
+    diagram = mermaid(to_json_document(PreviewResult("p", "s", resources)))
+    assert diagram.splitlines() == ["flowchart LR", '    t0["SecurityRule x100"]']
+
+
+def test_changes_section_when_compared():
+    result = small_result()
+    base = copy.deepcopy(to_json_document(result))
+    base["resources"][2]["inputs"]["resourceGroupName"] = "old-rg"
+    text = render_markdown(result, compare(base, to_json_document(result)))
+    assert "0 to create, 1 to update, 0 to delete, 3 unchanged" in text
+    assert "```diff\n~ inputs.resourceGroupName: \"old-rg\" => \"rg\"\n```" in text
+
+
+def test_long_reports_are_truncated_below_the_limit_with_a_note():
+    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:04d}-" + "x" * 40, None, {})
+                 for i in range(3000)]
+    result = PreviewResult("p", "s", resources)
+    result.violations = [Violation("pack", "p", "advisory", f"urn:r{i}", "m" * 50) for i in range(3000)]
+    text = render_markdown(result)
+    assert len(text) < 65_536
+    assert TRUNCATED_NOTE in text
+    assert text.count("```") % 2 == 0
+    assert text.count("<details>") == text.count("</details>")
+
+
+def test_the_raw_program_renders_with_its_jit_policy_edges():
+    result = run_program("tests/fixtures/raw_program", "dev")
+    text = render_markdown(result)
+    assert "SecurityRule<br/>deny-22" in text
+    assert "✅ no mandatory violations" in text
