@@ -1,0 +1,352 @@
+"""`JitProtectedVm`: a Linux or Windows VM whose management ports are closed until JIT opens them.
+
+Why the NSG has no inline rules: an NSG declared with `security_rules` is PUT with exactly that list on
+every `pulumi up`, which deletes the rules JIT adds while a request is active (pulumi-azure-native#3359).
+Declared without them, the provider keeps the live rules, so every rule here is a standalone
+`network.SecurityRule`, including the caller's own.
+
+NSG priority bands (lower number wins):
+
+| priorities | written by | what |
+|------------|-----------|------|
+| ~100-199   | JIT       | temporary Allow per approved request (JIT picks free numbers, usually 100-110) |
+| 200-3899   | caller    | `extra_rules`, e.g. 443 from Internet; never an inbound Allow on a management port |
+| >= 1000    | JIT       | JIT's own Deny per policy port (4096 seen); it picks free numbers in the gaps |
+| 4000-4095  | this      | one inbound Deny per management port, any source, any protocol |
+
+Our Deny rules make the NSG closed before JIT is configured, and also to traffic from inside the VNet,
+which the NSG's default `AllowVnetInBound` (65000) would otherwise let through.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_random as random
+from pulumi_azure_native import compute, network
+
+from components import validation
+from components.aliases import with_alias_pruning
+
+CALLER_PRIORITY_MIN, CALLER_PRIORITY_MAX = 200, 3899
+DENY_PRIORITY_BASE, DENY_PRIORITY_MAX = 4000, 4095
+DEFAULT_PORTS = {"linux": (22,), "windows": (3389,)}
+WINRM_PORTS = (5985, 5986)
+DEFAULT_IMAGES = {
+    "linux": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
+    "windows": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
+                "sku": "2022-datacenter-azure-edition", "version": "latest"},
+}
+NSG_PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")
+
+
+@dataclass
+class NsgRule:
+    """A caller's own standalone NSG rule (in the 200-3899 band), e.g. HTTPS from the Internet."""
+
+    name: str
+    """Rule name in the NSG; unique within the VM."""
+    priority: int
+    """200 to 3899, so JIT's allows (100-199) still win and our management denies (4000+) stay last."""
+    destination_port_ranges: Sequence[str | int]
+    """Ports or ranges such as `443` or `'8000-8080'`."""
+    source_address_prefixes: Sequence[str]
+    """CIDRs, addresses or service tags (`Internet`, `AzureLoadBalancer`)."""
+    access: str = "Allow"
+    """`Allow` or `Deny`."""
+    direction: str = "Inbound"
+    """`Inbound` or `Outbound`."""
+    protocol: str = "Tcp"
+    """NSG protocol spelling: `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `*`."""
+    description: str | None = None
+    """Shown in the portal."""
+
+
+@dataclass
+class JitProtectedVmArgs:
+    """Arguments of `JitProtectedVm`."""
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the VM, NIC, NSG and public IP (also the JIT policy's resource group)."""
+    subnet_id: pulumi.Input[str]
+    """Existing subnet for the NIC; this component never creates networks."""
+    os_type: str
+    """`linux` (SSH key login only) or `windows` (generated admin password, kept as a Pulumi secret)."""
+    ssh_public_key: str | None = None
+    """OpenSSH public key; required for linux, refused for windows."""
+    admin_username: str = "azureuser"
+    """Local admin user name."""
+    location: pulumi.Input[str] | None = None
+    """Region; defaults to the provider's `azure-native:location`."""
+    vm_name: str | None = None
+    """Azure VM name; defaults to the component name. Counts towards JIT's 56-character limit."""
+    computer_name: str | None = None
+    """Guest host name; defaults to the VM name (Windows allows 15 characters)."""
+    size: str = "Standard_B2s"
+    """VM size."""
+    image: Mapping[str, str] | None = None
+    """`publisher`, `offer`, `sku`, `version`; defaults to Ubuntu 24.04 LTS or Windows Server 2022 Azure Edition."""
+    public_ip: bool = False
+    """Give the NIC a Standard static public IP (leave off in Bastion mode)."""
+    management_ports: Sequence[int] | None = None
+    """Ports JIT guards; defaults to 22 (linux) or 3389 (windows)."""
+    winrm: bool = False
+    """Windows only: also guard WinRM 5985/5986."""
+    extra_rules: Sequence[NsgRule] = ()
+    """Caller rules, created standalone (never inline)."""
+    trusted_launch: bool = True
+    """Secure boot and vTPM; turn off only for images that are not generation 2."""
+    tags: Mapping[str, str] | None = None
+    """Tags for every child resource."""
+    keep_api_version_aliases: bool = False
+    """Keep the SDK's API-version aliases (only for stacks created with versioned type tokens)."""
+
+
+@dataclass(frozen=True)
+class VmSettings:
+    """The validated, defaulted form of `JitProtectedVmArgs` (what the component builds from)."""
+
+    vm_name: str
+    computer_name: str
+    os_type: str
+    admin_username: str
+    ssh_public_key: str | None
+    size: str
+    image: dict[str, str]
+    public_ip: bool
+    management_ports: tuple[int, ...]
+    extra_rules: tuple[NsgRule, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _check_rule_sources(sources: Sequence[str], field_name: str) -> list[str]:
+    if isinstance(sources, str) or not sources:
+        raise ValueError(f"{field_name}: give a non-empty list of sources, e.g. ['Internet'] or ['10.0.0.0/24']")
+    for index, source in enumerate(sources):
+        text = str(source).strip()
+        try:
+            ipaddress.ip_network(text, strict=True)
+        except ValueError:
+            # Not an address: allow "*" and service tags (letters, digits, '.', '-'), e.g. "AzureCloud.westeurope".
+            if text != "*" and not (text and text.replace(".", "").replace("-", "").isalnum()):
+                raise ValueError(f"{field_name}[{index}]: {source!r} is neither a CIDR without host bits, an "
+                                 "address, nor a service tag") from None
+    return [str(s).strip() for s in sources]
+
+
+def validate_extra_rules(rules: Sequence[NsgRule], management_ports: Sequence[int]) -> tuple[NsgRule, ...]:
+    """Check caller rules: band, names, spelling, and no inbound Allow on a management port (that bypasses JIT)."""
+    names: set[str] = set()
+    priorities: dict[tuple[str, int], str] = {}
+    for index, rule in enumerate(rules):
+        where = f"extra_rules[{index}] '{getattr(rule, 'name', rule)}'"
+        if not isinstance(rule, NsgRule):
+            raise ValueError(f"extra_rules[{index}]: expected an NsgRule, got {rule!r}")
+        validation.validate_resource_name(rule.name, f"{where}.name", 80)
+        if rule.name.lower().startswith("deny-management-") or rule.name.lower() in names:
+            raise ValueError(f"{where}.name: duplicate or reserved name (deny-management-* is this component's)")
+        names.add(rule.name.lower())
+        if isinstance(rule.priority, bool) or not isinstance(rule.priority, int) or not (
+                CALLER_PRIORITY_MIN <= rule.priority <= CALLER_PRIORITY_MAX):
+            raise ValueError(f"{where}.priority: {rule.priority!r} is outside the caller band "
+                             f"{CALLER_PRIORITY_MIN}-{CALLER_PRIORITY_MAX} (JIT uses 100-199, management denies 4000+)")
+        if rule.access not in ("Allow", "Deny") or rule.direction not in ("Inbound", "Outbound"):
+            raise ValueError(f"{where}: access must be 'Allow' or 'Deny' and direction 'Inbound' or 'Outbound'")
+        if rule.protocol not in NSG_PROTOCOLS:
+            raise ValueError(f"{where}.protocol: {rule.protocol!r}; use one of {', '.join(NSG_PROTOCOLS)}")
+        clash = priorities.get((rule.direction, rule.priority))
+        if clash:
+            raise ValueError(f"{where}.priority: {rule.priority} is already used by '{clash}' ({rule.direction})")
+        priorities[(rule.direction, rule.priority)] = rule.name
+        if isinstance(rule.destination_port_ranges, str) or not rule.destination_port_ranges:
+            raise ValueError(f"{where}.destination_port_ranges: give a non-empty list such as [443]")
+        ranges = [validation.validate_port_range(r, f"{where}.destination_port_ranges[{i}]")
+                  for i, r in enumerate(rule.destination_port_ranges)]
+        _check_rule_sources(rule.source_address_prefixes, f"{where}.source_address_prefixes")
+        if rule.access == "Allow" and rule.direction == "Inbound":
+            opened = [port for port in management_ports if validation.port_ranges_cover(ranges, port)]
+            if opened:
+                raise ValueError(
+                    f"{where}: an inbound Allow on management port(s) {opened} would bypass JIT; leave these "
+                    "ports closed and request time-limited access through the JIT policy (`jit request`)")
+    return tuple(rules)
+
+
+def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
+    """Validate `args` and fill in defaults; raises `ValueError` naming the field. Creates nothing."""
+    os_type = validation.validate_os_type(args.os_type, "os_type")
+    vm_name = validation.validate_resource_name(args.vm_name or name, "vm_name", 64)
+    computer_name = validation.validate_computer_name(args.computer_name or vm_name, os_type, "computer_name")
+    admin = validation.validate_admin_username(args.admin_username, os_type, "admin_username")
+    key = None
+    if os_type == "linux":
+        key = validation.validate_ssh_public_key(args.ssh_public_key, "ssh_public_key")
+    elif args.ssh_public_key:
+        raise ValueError("ssh_public_key: windows VMs use a generated admin password; remove the key")
+    if args.winrm and os_type != "windows":
+        raise ValueError("winrm: WinRM ports 5985/5986 apply to windows VMs only; set winrm=False")
+    if args.management_ports is None:
+        ports = list(DEFAULT_PORTS[os_type])
+    else:
+        ports = validation.validate_ports(args.management_ports, "management_ports")
+    if args.winrm:
+        ports += [p for p in WINRM_PORTS if p not in ports]
+    if len(ports) > DENY_PRIORITY_MAX - DENY_PRIORITY_BASE + 1:
+        raise ValueError(f"management_ports: at most {DENY_PRIORITY_MAX - DENY_PRIORITY_BASE + 1} ports fit the "
+                         f"deny band {DENY_PRIORITY_BASE}-{DENY_PRIORITY_MAX}")
+    image = dict(args.image or DEFAULT_IMAGES[os_type])
+    missing = [k for k in ("publisher", "offer", "sku", "version") if not image.get(k)]
+    if missing:
+        raise ValueError(f"image: missing {missing}; give publisher, offer, sku and version (e.g. 'latest')")
+    if not isinstance(args.size, str) or not args.size.startswith(("Standard_", "Basic_")):
+        raise ValueError(f"size: {args.size!r} is not a VM size such as 'Standard_B2s'")
+    rules = validate_extra_rules(list(args.extra_rules), ports)
+    return VmSettings(vm_name=vm_name, computer_name=computer_name, os_type=os_type, admin_username=admin,
+                      ssh_public_key=key, size=args.size, image=image, public_ip=bool(args.public_ip),
+                      management_ports=tuple(ports), extra_rules=rules, tags=validation.validate_tags(args.tags))
+
+
+def _rule_args(rule: NsgRule) -> dict:
+    # The singular forms are required for one entry: the plural `sourceAddressPrefixes` refuses service tags.
+    ports = [str(p) for p in rule.destination_port_ranges]
+    sources = [str(s).strip() for s in rule.source_address_prefixes]
+    return {
+        **({"destination_port_range": ports[0]} if len(ports) == 1 else {"destination_port_ranges": ports}),
+        **({"source_address_prefix": sources[0]} if len(sources) == 1 else {"source_address_prefixes": sources}),
+    }
+
+
+class JitProtectedVm(pulumi.ComponentResource):
+    """A VM behind its own NSG whose management ports are denied until a JIT request opens them.
+
+    Creates: an NSG without inline rules; one standalone inbound Deny per management port (priority 4000+,
+    any source and protocol, so UDP 3389 is closed too); the caller's `extra_rules`; an optional Standard
+    public IP; a NIC in the given subnet with the NSG; for Windows a `random.RandomPassword` admin password
+    (a secret); the VM (Linux: SSH key only, password login disabled). The VM waits for the Deny rules so
+    it never boots with open management ports. Pair it with `JitAccessPolicy` to make the ports requestable.
+
+    Example:
+        vm = JitProtectedVm("web", JitProtectedVmArgs(
+            resource_group_name=rg.name, subnet_id=subnet.id, os_type="linux",
+            ssh_public_key=key, extra_rules=[NsgRule("https", 200, [443], ["Internet"])]))
+    """
+
+    vm_id: pulumi.Output[str]
+    vm_name: pulumi.Output[str]
+    resource_group_name: pulumi.Output[str]
+    location: pulumi.Output[str]
+    management_ports: pulumi.Output[list[int]]
+    nsg_id: pulumi.Output[str]
+    nsg_name: pulumi.Output[str]
+    private_ip_address: pulumi.Output[str]
+    public_ip_address: pulumi.Output[str] | None
+    admin_password: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: JitProtectedVmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        settings = resolve_vm_settings(name, args)  # before anything is registered
+        super().__init__("azure-jit-access:vm:JitProtectedVm", name, None,
+                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        self.settings = settings
+        child = pulumi.ResourceOptions(parent=self)
+        common = {"resource_group_name": args.resource_group_name, "location": args.location,
+                  "tags": settings.tags or None}
+        vm_name = settings.vm_name
+
+        nsg = network.NetworkSecurityGroup(f"{name}-nsg", network_security_group_name=f"{vm_name}-nsg",
+                                           **common, opts=child)
+        # One PUT at a time: concurrent rule writes to one NSG fail with AnotherOperationInProgress
+        # (Azure/azure-sdk-for-python#556), so each rule waits for the previous one.
+        previous: list[pulumi.Resource] = []
+        denies: list[network.SecurityRule] = []
+        for index, port in enumerate(settings.management_ports):
+            rule = network.SecurityRule(
+                f"{name}-deny-{port}", resource_group_name=args.resource_group_name,
+                network_security_group_name=nsg.name, security_rule_name=f"deny-management-{port}",
+                priority=DENY_PRIORITY_BASE + index, direction="Inbound", access="Deny", protocol="*",
+                source_address_prefix="*", source_port_range="*", destination_address_prefix="*",
+                destination_port_range=str(port),
+                description=f"Closed until a JIT request opens port {port} (JIT allows sit at 100-199).",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+            denies.append(rule)
+            previous = [rule]
+        for rule_spec in settings.extra_rules:
+            rule = network.SecurityRule(
+                f"{name}-rule-{rule_spec.name}", resource_group_name=args.resource_group_name,
+                network_security_group_name=nsg.name, security_rule_name=rule_spec.name,
+                priority=rule_spec.priority, direction=rule_spec.direction, access=rule_spec.access,
+                protocol=rule_spec.protocol, source_port_range="*", destination_address_prefix="*",
+                description=rule_spec.description, **_rule_args(rule_spec),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+            previous = [rule]
+
+        pip = None
+        if settings.public_ip:
+            pip = network.PublicIPAddress(
+                f"{name}-pip", public_ip_address_name=f"{vm_name}-pip", **common,
+                sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+                public_ip_allocation_method="Static", public_ip_address_version="IPv4", opts=child)
+        nic = network.NetworkInterface(
+            f"{name}-nic", network_interface_name=f"{vm_name}-nic", **common,
+            network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+            ip_configurations=[network.NetworkInterfaceIPConfigurationArgs(
+                name="ipconfig1", primary=True, private_ip_allocation_method="Dynamic",
+                subnet=network.SubnetArgs(id=args.subnet_id),
+                public_ip_address=network.PublicIPAddressArgs(id=pip.id) if pip else None)],
+            opts=child)
+
+        password = None
+        if settings.os_type == "windows":
+            password = random.RandomPassword(
+                f"{name}-admin-password", length=24, special=True, min_lower=2, min_upper=2, min_numeric=2,
+                min_special=2, override_special="!#%*()-_=+[]{}:?", opts=child)
+        vm = compute.VirtualMachine(
+            f"{name}-vm", vm_name=vm_name, **common,
+            hardware_profile=compute.HardwareProfileArgs(vm_size=settings.size),
+            os_profile=self._os_profile(settings, password),
+            storage_profile=compute.StorageProfileArgs(
+                image_reference=compute.ImageReferenceArgs(**settings.image),
+                os_disk=compute.OSDiskArgs(
+                    name=f"{vm_name}-osdisk", create_option="FromImage", delete_option="Delete",
+                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type="StandardSSD_LRS"))),
+            network_profile=compute.NetworkProfileArgs(network_interfaces=[
+                compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True, delete_option="Delete")]),
+            security_profile=compute.SecurityProfileArgs(
+                security_type="TrustedLaunch",
+                uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
+            ) if args.trusted_launch else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=denies))
+
+        self.vm_id = vm.id
+        self.vm_name = vm.name
+        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+        self.location = vm.location
+        self.management_ports = pulumi.Output.from_input(list(settings.management_ports))
+        self.nsg_id = nsg.id
+        self.nsg_name = nsg.name
+        self.private_ip_address = nic.ip_configurations.apply(lambda c: (c or [{}])[0].private_ip_address)
+        self.public_ip_address = pip.ip_address if pip else None
+        self.admin_password = pulumi.Output.secret(password.result) if password else None
+        self.register_outputs({
+            "vm_id": self.vm_id, "vm_name": self.vm_name, "management_ports": self.management_ports,
+            "nsg_id": self.nsg_id, "private_ip_address": self.private_ip_address,
+            "public_ip_address": self.public_ip_address,
+        })
+
+    @staticmethod
+    def _os_profile(settings: VmSettings, password: random.RandomPassword | None) -> compute.OSProfileArgs:
+        if settings.os_type == "windows":
+            return compute.OSProfileArgs(
+                computer_name=settings.computer_name, admin_username=settings.admin_username,
+                admin_password=password.result,
+                windows_configuration=compute.WindowsConfigurationArgs(
+                    enable_automatic_updates=True, provision_vm_agent=True))
+        return compute.OSProfileArgs(
+            computer_name=settings.computer_name, admin_username=settings.admin_username,
+            linux_configuration=compute.LinuxConfigurationArgs(
+                disable_password_authentication=True, provision_vm_agent=True,
+                ssh=compute.SshConfigurationArgs(public_keys=[compute.SshPublicKeyArgs(
+                    path=f"/home/{settings.admin_username}/.ssh/authorized_keys",
+                    key_data=settings.ssh_public_key)])))
