@@ -20,7 +20,6 @@ which the NSG's default `AllowVnetInBound` (65000) would otherwise let through.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,8 +29,8 @@ from pulumi_azure_native import compute, network
 
 from components import validation
 from components.aliases import with_alias_pruning
+from components.nsg_rules import NsgRule, rule_args, validate_extra_rules
 
-CALLER_PRIORITY_MIN, CALLER_PRIORITY_MAX = 200, 3899
 DENY_PRIORITY_BASE, DENY_PRIORITY_MAX = 4000, 4095
 DEFAULT_PORTS = {"linux": (22,), "windows": (3389,)}
 WINRM_PORTS = (5985, 5986)
@@ -40,29 +39,6 @@ DEFAULT_IMAGES = {
     "windows": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
                 "sku": "2022-datacenter-azure-edition", "version": "latest"},
 }
-NSG_PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")
-
-
-@dataclass
-class NsgRule:
-    """A caller's own standalone NSG rule (in the 200-3899 band), e.g. HTTPS from the Internet."""
-
-    name: str
-    """Rule name in the NSG; unique within the VM."""
-    priority: int
-    """200 to 3899, so JIT's allows (100-199) still win and our management denies (4000+) stay last."""
-    destination_port_ranges: Sequence[str | int]
-    """Ports or ranges such as `443` or `'8000-8080'`."""
-    source_address_prefixes: Sequence[str]
-    """CIDRs, addresses or service tags (`Internet`, `AzureLoadBalancer`)."""
-    access: str = "Allow"
-    """`Allow` or `Deny`."""
-    direction: str = "Inbound"
-    """`Inbound` or `Outbound`."""
-    protocol: str = "Tcp"
-    """NSG protocol spelling: `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `*`."""
-    description: str | None = None
-    """Shown in the portal."""
 
 
 @dataclass
@@ -122,59 +98,6 @@ class VmSettings:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _check_rule_sources(sources: Sequence[str], field_name: str) -> list[str]:
-    if isinstance(sources, str) or not sources:
-        raise ValueError(f"{field_name}: give a non-empty list of sources, e.g. ['Internet'] or ['10.0.0.0/24']")
-    for index, source in enumerate(sources):
-        text = str(source).strip()
-        try:
-            ipaddress.ip_network(text, strict=True)
-        except ValueError:
-            # Not an address: allow "*" and service tags (letters, digits, '.', '-'), e.g. "AzureCloud.westeurope".
-            if text != "*" and not (text and text.replace(".", "").replace("-", "").isalnum()):
-                raise ValueError(f"{field_name}[{index}]: {source!r} is neither a CIDR without host bits, an "
-                                 "address, nor a service tag") from None
-    return [str(s).strip() for s in sources]
-
-
-def validate_extra_rules(rules: Sequence[NsgRule], management_ports: Sequence[int]) -> tuple[NsgRule, ...]:
-    """Check caller rules: band, names, spelling, and no inbound Allow on a management port (that bypasses JIT)."""
-    names: set[str] = set()
-    priorities: dict[tuple[str, int], str] = {}
-    for index, rule in enumerate(rules):
-        where = f"extra_rules[{index}] '{getattr(rule, 'name', rule)}'"
-        if not isinstance(rule, NsgRule):
-            raise ValueError(f"extra_rules[{index}]: expected an NsgRule, got {rule!r}")
-        validation.validate_resource_name(rule.name, f"{where}.name", 80)
-        if rule.name.lower().startswith("deny-management-") or rule.name.lower() in names:
-            raise ValueError(f"{where}.name: duplicate or reserved name (deny-management-* is this component's)")
-        names.add(rule.name.lower())
-        if isinstance(rule.priority, bool) or not isinstance(rule.priority, int) or not (
-                CALLER_PRIORITY_MIN <= rule.priority <= CALLER_PRIORITY_MAX):
-            raise ValueError(f"{where}.priority: {rule.priority!r} is outside the caller band "
-                             f"{CALLER_PRIORITY_MIN}-{CALLER_PRIORITY_MAX} (JIT uses 100-199, management denies 4000+)")
-        if rule.access not in ("Allow", "Deny") or rule.direction not in ("Inbound", "Outbound"):
-            raise ValueError(f"{where}: access must be 'Allow' or 'Deny' and direction 'Inbound' or 'Outbound'")
-        if rule.protocol not in NSG_PROTOCOLS:
-            raise ValueError(f"{where}.protocol: {rule.protocol!r}; use one of {', '.join(NSG_PROTOCOLS)}")
-        clash = priorities.get((rule.direction, rule.priority))
-        if clash:
-            raise ValueError(f"{where}.priority: {rule.priority} is already used by '{clash}' ({rule.direction})")
-        priorities[(rule.direction, rule.priority)] = rule.name
-        if isinstance(rule.destination_port_ranges, str) or not rule.destination_port_ranges:
-            raise ValueError(f"{where}.destination_port_ranges: give a non-empty list such as [443]")
-        ranges = [validation.validate_port_range(r, f"{where}.destination_port_ranges[{i}]")
-                  for i, r in enumerate(rule.destination_port_ranges)]
-        _check_rule_sources(rule.source_address_prefixes, f"{where}.source_address_prefixes")
-        if rule.access == "Allow" and rule.direction == "Inbound":
-            opened = [port for port in management_ports if validation.port_ranges_cover(ranges, port)]
-            if opened:
-                raise ValueError(
-                    f"{where}: an inbound Allow on management port(s) {opened} would bypass JIT; leave these "
-                    "ports closed and request time-limited access through the JIT policy (`jit request`)")
-    return tuple(rules)
-
-
 def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
     """Validate `args` and fill in defaults; raises `ValueError` naming the field. Creates nothing."""
     os_type = validation.validate_os_type(args.os_type, "os_type")
@@ -207,16 +130,6 @@ def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
     return VmSettings(vm_name=vm_name, computer_name=computer_name, os_type=os_type, admin_username=admin,
                       ssh_public_key=key, size=args.size, image=image, public_ip=bool(args.public_ip),
                       management_ports=tuple(ports), extra_rules=rules, tags=validation.validate_tags(args.tags))
-
-
-def _rule_args(rule: NsgRule) -> dict:
-    # The singular forms are required for one entry: the plural `sourceAddressPrefixes` refuses service tags.
-    ports = [str(p) for p in rule.destination_port_ranges]
-    sources = [str(s).strip() for s in rule.source_address_prefixes]
-    return {
-        **({"destination_port_range": ports[0]} if len(ports) == 1 else {"destination_port_ranges": ports}),
-        **({"source_address_prefix": sources[0]} if len(sources) == 1 else {"source_address_prefixes": sources}),
-    }
 
 
 class JitProtectedVm(pulumi.ComponentResource):
@@ -278,7 +191,7 @@ class JitProtectedVm(pulumi.ComponentResource):
                 network_security_group_name=nsg.name, security_rule_name=rule_spec.name,
                 priority=rule_spec.priority, direction=rule_spec.direction, access=rule_spec.access,
                 protocol=rule_spec.protocol, source_port_range="*", destination_address_prefix="*",
-                description=rule_spec.description, **_rule_args(rule_spec),
+                description=rule_spec.description, **rule_args(rule_spec),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
             previous = [rule]
 
