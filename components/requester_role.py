@@ -1,0 +1,232 @@
+"""A least-privilege custom role for people (and the approval workflow) who request JIT VM access.
+
+The actions are exactly Microsoft's "request access" set from "Permissions needed to configure and use
+JIT" (learn.microsoft.com/azure/defender-for-cloud/just-in-time-access-overview): initiate, read the JIT
+policies, read the VM, its NICs and public IPs. Nothing that writes or deletes: a requester who could write
+NSG rules could open ports without JIT. The opt-in portal variant adds the two reads the portal's Connect
+blade needs (`Set-JitLeastPrivilegedRole.ps1` in Azure/Microsoft-Defender-for-Cloud).
+
+Role definition and assignment names are GUIDs derived from their scope and contents, so every run of
+the program asks Azure for the same role and the same assignments instead of creating duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from components.aliases import with_alias_pruning
+
+INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
+REQUESTER_ACTIONS: tuple[str, ...] = (
+    INITIATE_ACTION,
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Network/networkInterfaces/*/read",
+    "Microsoft.Network/publicIPAddresses/read",
+)
+PORTAL_ACTIONS: tuple[str, ...] = ("Microsoft.Security/policies/read", "Microsoft.Network/*/read")
+PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
+
+_GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
+_GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_SUBSCRIPTION = re.compile(r"/subscriptions/(?P<subscription>" + _GUID.pattern + ")", re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(_SUBSCRIPTION.pattern + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})",
+                             re.IGNORECASE)
+_LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def requester_actions(portal: bool = False) -> list[str]:
+    """The role's actions: Microsoft's requester set, plus the portal's two reads when `portal` is set."""
+    return list(REQUESTER_ACTIONS + (PORTAL_ACTIONS if portal else ()))
+
+
+def validate_requester_actions(actions: Sequence[str]) -> None:
+    """Refuse any action that could change something: only reads and JIT `initiate` are allowed."""
+    for action in actions:
+        if action != INITIATE_ACTION and not action.lower().endswith("/read"):
+            raise ValueError(f"requester role action {action!r} is not a read or JIT initiate; a requester "
+                             "must never write, delete or run other actions (they could open ports without JIT)")
+
+
+def role_definition_guid(scope: str, role_name: str) -> str:
+    """The role definition's name: stable for the same scope and role name (ARM ids are case-insensitive)."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, f"role|{scope.lower()}|{role_name.lower()}"))
+
+
+def role_assignment_guid(scope: str, role_definition_guid: str, principal_id: str) -> str:
+    """A role assignment's name: stable for the same scope, role and principal."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, f"assignment|{scope.lower()}|{role_definition_guid}|{principal_id.lower()}"))
+
+
+def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: bool = False) -> list[str]:
+    """Resource group ids (subscription ids only when allowed), all in one subscription, without duplicates."""
+    if isinstance(scopes, str) or not scopes:
+        raise ValueError("assignable_scopes must list at least one resource group id, "
+                         "/subscriptions/<guid>/resourceGroups/<name>, where the protected VMs live")
+    cleaned: list[str] = []
+    for scope in scopes:
+        text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
+        if _RESOURCE_GROUP.fullmatch(text) or (allow_subscription_scope and _SUBSCRIPTION.fullmatch(text)):
+            if text.lower() not in (c.lower() for c in cleaned):
+                cleaned.append(text)
+            continue
+        hint = " (set allow_subscription_scope=True to allow a whole subscription)" if _SUBSCRIPTION.fullmatch(
+            text) else ""
+        raise ValueError(f"assignable scope {scope!r} must be a resource group id "
+                         f"/subscriptions/<guid>/resourceGroups/<name>; never '/' or a management group{hint}")
+    subscriptions = {_SUBSCRIPTION.match(scope)["subscription"].lower() for scope in cleaned}
+    if len(subscriptions) > 1:
+        raise ValueError(f"assignable_scopes span subscriptions {sorted(subscriptions)}; create one "
+                         "JitRequesterRole per subscription")
+    return cleaned
+
+
+def subscription_scope(scope: str) -> str:
+    """`/subscriptions/<guid>` of a subscription or resource group id."""
+    match = _SUBSCRIPTION.match(scope)
+    if match is None:
+        raise ValueError(f"{scope!r} is not inside a subscription")
+    return f"/subscriptions/{match['subscription']}"
+
+
+def _scope_label(scope: str) -> str:
+    match = _RESOURCE_GROUP.fullmatch(scope)
+    return match["resource_group"] if match else "subscription"
+
+
+@dataclass
+class RoleAssignee:
+    """A principal that gets the requester role."""
+
+    label: str
+    """Short lowercase name used in resource names, e.g. "ops-team" or "approval-workflow". Keep it stable:
+    renaming it renames the Pulumi resource of an Azure assignment whose name (a GUID) stays the same."""
+    principal_id: pulumi.Input[str]
+    """Entra object id: a group's, a user's, or a managed identity's principal id."""
+    principal_type: str = "Group"
+    """Group, User or ServicePrincipal (managed identities are ServicePrincipal)."""
+
+
+def validate_assignee(assignee: RoleAssignee) -> None:
+    """Check an assignee's label, type and (when known) object id before anything is created."""
+    if not isinstance(assignee.label, str) or not _LABEL.fullmatch(assignee.label):
+        raise ValueError(f"assignee label {assignee.label!r} must be 1-40 lowercase letters, digits or hyphens")
+    if assignee.principal_type not in PRINCIPAL_TYPES:
+        raise ValueError(f"assignee {assignee.label!r}: principal_type {assignee.principal_type!r} must be one "
+                         f"of {', '.join(PRINCIPAL_TYPES)}")
+    if isinstance(assignee.principal_id, str) and not _GUID.fullmatch(assignee.principal_id):
+        raise ValueError(f"assignee {assignee.label!r}: principal_id {assignee.principal_id!r} must be an Entra "
+                         "object id (a GUID), e.g. from `az ad group show --group <name> --query id`")
+
+
+def _check_distinct(assignees: Sequence[RoleAssignee], component: str) -> None:
+    # Labels name the resources; the same principal twice would be two resources managing one assignment.
+    labels: set[str] = set()
+    principals: set[str] = set()
+    for assignee in assignees:
+        validate_assignee(assignee)
+        if assignee.label in labels:
+            raise ValueError(f"assignee label {assignee.label!r} is used twice in JitRequesterRole {component!r}")
+        labels.add(assignee.label)
+        if isinstance(assignee.principal_id, str):
+            if assignee.principal_id.lower() in principals:
+                raise ValueError(f"principal {assignee.principal_id} is listed twice in JitRequesterRole "
+                                 f"{component!r}; keep one entry per principal")
+            principals.add(assignee.principal_id.lower())
+
+
+@dataclass
+class JitRequesterRoleArgs:
+    """Arguments of `JitRequesterRole`."""
+
+    assignable_scopes: Sequence[str]
+    """Resource group ids the role can be assigned at (where the protected VMs are)."""
+    assignees: Sequence[RoleAssignee] = field(default_factory=list)
+    """Principals assigned the role at every assignable scope."""
+    portal: bool = False
+    """Add the reads the portal's Connect blade needs (Microsoft.Security/policies/read, Microsoft.Network/*/read)."""
+    role_name: str | None = None
+    """Role names are unique per tenant; the default names the project and stack."""
+    allow_subscription_scope: bool = False
+    """Allow subscription ids in `assignable_scopes` (a requester could then reach every VM there)."""
+    keep_api_version_aliases: bool = False
+    """Keep the SDK's API-version aliases on children (only for stacks created with versioned tokens)."""
+
+
+class JitRequesterRole(pulumi.ComponentResource):
+    """A custom role with exactly the JIT requester actions, and its assignments."""
+
+    role_definition_id: pulumi.Output[str]
+    """Full ARM id of the role definition: what a RoleAssignment's role_definition_id needs."""
+    role_definition_guid: str
+    role_name: str
+    actions: list[str]
+    assignable_scopes: list[str]
+    assignments: list[authorization.RoleAssignment]
+
+    def __init__(self, name: str, args: JitRequesterRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        scopes = validate_assignable_scopes(args.assignable_scopes, args.allow_subscription_scope)
+        actions = requester_actions(args.portal)
+        validate_requester_actions(actions)
+        role_name = args.role_name or f"JIT VM Access Requester ({pulumi.get_project()}-{pulumi.get_stack()})"
+        if not role_name.strip() or role_name != role_name.strip():
+            raise ValueError(f"role_name {role_name!r} must be non-empty without surrounding spaces")
+        _check_distinct(args.assignees, name)
+        super().__init__("azure-jit-access:requester_role:JitRequesterRole", name, None,
+                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        self._name = name
+        self._assignees: list[RoleAssignee] = []
+        # Children do not inherit a component's depends_on, and the role needs its scopes to exist first.
+        self._child_opts = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        self.role_name = role_name
+        self.actions = actions
+        self.assignable_scopes = scopes
+        definition_scope = subscription_scope(scopes[0])
+        self.role_definition_guid = role_definition_guid(definition_scope, role_name)
+        definition = authorization.RoleDefinition(
+            f"{name}-definition",
+            role_definition_id=self.role_definition_guid,
+            scope=definition_scope,
+            role_name=role_name,
+            role_type="CustomRole",
+            description="Request just-in-time VM access (JIT initiate) and read what a request needs. "
+                        "No write or delete actions.",
+            permissions=[authorization.PermissionArgs(actions=actions, not_actions=[], data_actions=[],
+                                                      not_data_actions=[])],
+            assignable_scopes=scopes,
+            opts=self._child_opts,
+        )
+        self.role_definition_id = definition.id
+        self.assignments = []
+        for assignee in args.assignees:
+            self.assign(assignee)
+        self.register_outputs({"roleDefinitionId": self.role_definition_id, "roleName": role_name})
+
+    def assign(self, assignee: RoleAssignee) -> list[authorization.RoleAssignment]:
+        """Assign the role to one more principal at every assignable scope (e.g. a workflow's identity)."""
+        _check_distinct([*self._assignees, assignee], self._name)
+        self._assignees.append(assignee)
+        created = []
+        for scope in self.assignable_scopes:
+            def name_for(principal_id: str, scope: str = scope) -> str:
+                validate_assignee(RoleAssignee(assignee.label, principal_id, assignee.principal_type))
+                return role_assignment_guid(scope, self.role_definition_guid, principal_id)
+
+            created.append(authorization.RoleAssignment(
+                f"{self._name}-{assignee.label}-{_scope_label(scope)}",
+                role_assignment_name=pulumi.Output.from_input(assignee.principal_id).apply(name_for),
+                principal_id=assignee.principal_id,
+                principal_type=assignee.principal_type,
+                role_definition_id=self.role_definition_id,
+                scope=scope,
+                description=f"JIT requester: {assignee.label}",
+                opts=self._child_opts,
+            ))
+        self.assignments.extend(created)
+        return created
