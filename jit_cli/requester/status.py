@@ -1,0 +1,41 @@
+"""`jit status`: active and recent JIT requests per VM and port, as a table or JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jit_cli.requester.errors import EXIT_OK, UsageError
+from jit_cli.requester.policies import parse_vm
+from jit_cli.requester.render import render_json, render_table, request_rows, select_rows
+from jit_cli.requester.runtime import Runtime
+from jit_cli.requester.session import open_session, run_guarded
+
+
+def _status(args: Any, runtime: Runtime) -> int:
+    try:
+        vm = parse_vm(args.vm, args.resource_group) if args.vm else None
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    session = open_session(args, runtime)
+    group = vm.resource_group if vm else args.resource_group
+    policies = session.list_policies(group)
+    if args.policy:
+        policies = [p for p in policies if (p.name or "").lower() == args.policy.lower()]
+    now = runtime.now()
+    rows = select_rows(request_rows(policies), now, vm, args.all)
+    if args.json:
+        runtime.out.write(render_json(rows, now, session.connection.subscription_id))
+        return EXIT_OK
+    if not rows:
+        scope = f"VM {args.vm}" if vm else f"resource group {group}" if group else "this subscription"
+        window = "" if args.all else " in the last 24 hours (--all shows older ones)"
+        runtime.out.write(f"No JIT requests for {scope}{window}.\n")
+        return EXIT_OK
+    runtime.out.write(render_table(rows, now))
+    return EXIT_OK
+
+
+def run_status(args: Any, runtime: Runtime | None = None) -> int:
+    """Run `jit status` with parsed arguments; returns the exit status."""
+    runtime = runtime or Runtime()
+    return run_guarded("status", lambda: _status(args, runtime), runtime)
