@@ -39,7 +39,10 @@ def _configure(project: str, stack: str, config: dict[str, str], secret_keys: li
     from pulumi.runtime.mocks import MockSettings
     from pulumi.runtime.proto import resource_pb2  # noqa: F401 - loads the protos the monitor answers with
 
+    from jit_cli.preview import runtime_patches
     from jit_cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
+
+    runtime_patches.install()
 
     subscription = config.get("azure-native:subscriptionId") or arm_state.DEFAULT_SUBSCRIPTION_ID
     tenant = config.get("azure-native:tenantId") or arm_state.DEFAULT_TENANT_ID
@@ -135,10 +138,21 @@ def _program_context(program_dir: Path) -> Iterator[None]:
         os.chdir(old_cwd)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(program_dir))
-        for name in set(sys.modules) - before:
-            module_file = getattr(sys.modules.get(name), "__file__", None) or ""
-            if module_file and Path(module_file).resolve().is_relative_to(program_dir):
-                del sys.modules[name]
+        forget_program_modules(set(sys.modules) - before, program_dir)
+
+
+def forget_program_modules(names: set[str], folder: Path) -> None:
+    """Drop the program's own modules from `sys.modules`, never installed packages.
+
+    A virtualenv often lives inside the project folder (`.venv`, `venv`); forgetting a provider SDK
+    loaded from there would make the next run register its package twice.
+    """
+    for name in names:
+        module_file = getattr(sys.modules.get(name), "__file__", None) or ""
+        if not module_file or "site-packages" in Path(module_file).parts:
+            continue
+        if Path(module_file).resolve().is_relative_to(folder):
+            del sys.modules[name]
 
 
 def run_project(

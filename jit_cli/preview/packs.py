@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from jit_cli.preview.engine import forget_program_modules
 from jit_cli.preview.model import Resource, Violation
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -76,10 +77,7 @@ def _pack_context(pack_dir: Path):
         with contextlib.suppress(ValueError):
             sys.path.remove(str(pack_dir))
         # A later pack with a module of the same name must not get this pack's copy.
-        for name in set(sys.modules) - before:
-            module_file = getattr(sys.modules.get(name), "__file__", None) or ""
-            if module_file and Path(module_file).resolve().is_relative_to(pack_dir):
-                del sys.modules[name]
+        forget_program_modules(set(sys.modules) - before, pack_dir)
 
 
 def load_pack(pack_dir: str | Path) -> LoadedPack:

@@ -134,3 +134,11 @@ def test_a_raw_azure_native_program_runs_from_its_folder():
         f"/subscriptions/{SUB}/resourceGroups/rg-raw/providers/Microsoft.Compute/virtualMachines/web-1")
     assert result.outputs["policyId"].endswith("/locations/westeurope/jitNetworkAccessPolicies/default")
     assert result.secret_outputs == ["adminPassword"]
+
+
+def test_running_this_project_twice_in_one_process_works():
+    # The project's .venv lives inside the program folder: its packages must not be forgotten between runs.
+    root = Path(__file__).parent.parent.parent
+    first = run_program(root, "dev")
+    second = run_program(root, "dev")
+    assert [r.urn for r in first.resources] == [r.urn for r in second.resources]

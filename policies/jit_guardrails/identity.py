@@ -1,0 +1,278 @@
+"""Authorization: a least-privilege JIT requester role, no privileged roles for automation identities, and
+the deny-wildcard Azure Policy actually enforced."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
+
+from .props import (
+    arm_id_parts,
+    as_list,
+    is_type,
+    is_unknown,
+    plain,
+    raise_if_unverified,
+    resource_name,
+    settings,
+    text,
+)
+
+ROLE_DEFINITION_TYPE = "azure-native:authorization:RoleDefinition"
+ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
+POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment"
+POLICY_DEFINITION_TYPES = ("azure-native:authorization:PolicyDefinition",
+                           "azure-native:authorization:PolicyDefinitionAtManagementGroup")
+
+INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
+
+# Microsoft Learn, "permissions needed to configure and use JIT" (request access), plus what Microsoft's
+# Set-JitLeastPrivilegedRole.ps1 and the portal's Connect blade add. All reads except initiate.
+DEFAULT_REQUESTER_ACTIONS = (
+    INITIATE_ACTION,
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/read",
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Network/networkInterfaces/read",
+    "Microsoft.Network/networkInterfaces/*/read",
+    "Microsoft.Network/publicIPAddresses/read",
+    "Microsoft.Security/policies/read",
+    "Microsoft.Network/*/read",
+)
+
+# Built-in role definition ids (Microsoft Learn, "Azure built-in roles").
+PRIVILEGED_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+    "fb1c8493-542b-48eb-b624-b4c8fea62acd": "Security Admin",
+}
+
+DEFAULT_DENY_WILDCARD_DEFINITIONS = ("Deny-MgmtPorts-From-Internet",)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Azure RBAC action matching: case-insensitive, `*` matches any run of characters."""
+    pieces = pattern.lower().split("*")
+    action = action.lower()
+    if len(pieces) == 1:
+        return pieces[0] == action
+    if not (action.startswith(pieces[0]) and action.endswith(pieces[-1])):
+        return False
+    position, end = len(pieces[0]), len(action) - len(pieces[-1])
+    for piece in pieces[1:-1]:
+        found = action.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return position <= end
+
+
+def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether any permission block grants `initiate` (its actions match and its notActions do not)."""
+    for block in permissions:
+        actions = [a for a in as_list(block.get("actions")) if isinstance(a, str)]
+        not_actions = [a for a in as_list(block.get("notActions")) if isinstance(a, str)]
+        if any(action_matches(a, INITIATE_ACTION) for a in actions) and \
+                not any(action_matches(n, INITIATE_ACTION) for n in not_actions):
+            return True
+    return False
+
+
+def action_problem(action: str, allowed: Iterable[str]) -> str | None:
+    """Why a requester role must not hold this action, or None. Wildcards and writes can never be allowed."""
+    lowered = action.strip().lower()
+    if lowered == "*" or lowered.endswith("*"):
+        return f"'{action}' is a wildcard that grants every matching action, including write and delete"
+    if lowered.endswith(("/write", "/delete")):
+        return f"'{action}' is a write/delete action: a requester could change access without JIT"
+    if lowered not in {a.strip().lower() for a in allowed}:
+        return f"'{action}' is not one of the allowed requester actions"
+    return None
+
+
+def is_tenant_wide_scope(scope: str, allowed_management_groups: Iterable[str]) -> bool:
+    """`/`, or a management group that may be the tenant root (its id is the tenant GUID) and is not allowed."""
+    parts = arm_id_parts(scope)
+    if scope.strip() == "/":
+        return True
+    group = parts.get("managementgroups")
+    if group is None or parts.get("subscriptions"):
+        return False
+    if group in {g.strip().lower() for g in allowed_management_groups}:
+        return False
+    try:
+        uuid.UUID(group)
+    except ValueError:
+        return False
+    return True
+
+
+def check_requester_role(args: Any, report_violation: Any) -> None:
+    """Validate one resource for `jit-requester-role-least-privilege`."""
+    if not is_type(args.resource_type, ROLE_DEFINITION_TYPE):
+        return
+    props = plain(args.props)
+    config = settings(args.get_config(), {"allowedRequesterActions": list(DEFAULT_REQUESTER_ACTIONS),
+                                          "allowedManagementGroups": []})
+    raw_blocks = as_list(props.get("permissions"))
+    blocks = [b for b in raw_blocks if isinstance(b, Mapping)]
+    unknown = ["permissions"] if any(is_unknown(b) for b in raw_blocks) else []
+    if not can_initiate(blocks):
+        if any(is_unknown(a) for b in blocks for a in as_list(b.get("actions"))):
+            unknown.append("permissions[].actions")
+        raise_if_unverified(unknown)
+        return
+    name = text(props.get("roleName")) or resource_name(props, "roleDefinitionId", args.name)
+    problems = []
+    for block in blocks:
+        for action in as_list(block.get("actions")):
+            if isinstance(action, str) and not is_unknown(action):
+                problem = action_problem(action, config["allowedRequesterActions"])
+                problems += [problem] if problem else []
+            elif is_unknown(action):
+                unknown.append("permissions[].actions")
+        data_actions = [a for a in as_list(block.get("dataActions")) if a]
+        if data_actions:
+            problems.append(f"dataActions {data_actions} are not needed to request JIT access")
+    for scope in as_list(props.get("assignableScopes")):
+        if is_unknown(scope):
+            unknown.append("assignableScopes")
+        elif isinstance(scope, str) and is_tenant_wide_scope(scope, config["allowedManagementGroups"]):
+            problems.append(f"assignable scope '{scope}' spans the whole tenant (root or a management group named "
+                            "with a GUID, as the tenant root group is)")
+    for problem in dict.fromkeys(problems):
+        report_violation(
+            f"Role '{name}' can initiate JIT access, so it must hold nothing but requester actions: {problem}. "
+            "Keep only the actions listed in this policy's allowedRequesterActions and assign the role at the "
+            "resource groups of the protected VMs.", None)
+    raise_if_unverified(unknown, bool(problems))
+
+
+def last_segment(arm_id: str) -> str:
+    """The name at the end of an ARM id (a role definition GUID, a policy definition name), lower case."""
+    return arm_id.strip().rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def check_privileged_automation(args: Any, report_violation: Any) -> None:
+    """Validate one resource for `no-privileged-role-for-automation`."""
+    if not is_type(args.resource_type, ROLE_ASSIGNMENT_TYPE):
+        return
+    props = plain(args.props)
+    forbidden = {last_segment(r) for r in settings(args.get_config(), {"forbiddenRoleDefinitionIds": list(
+        PRIVILEGED_ROLES)})["forbiddenRoleDefinitionIds"]}
+    principal_type, role_id = props.get("principalType"), props.get("roleDefinitionId")
+    if is_unknown(role_id):
+        raise_if_unverified(["roleDefinitionId"])
+    if not isinstance(role_id, str) or last_segment(role_id) not in forbidden:
+        return
+    if is_unknown(principal_type):
+        raise_if_unverified(["principalType"])
+    if isinstance(principal_type, str) and principal_type.strip() and \
+            principal_type.strip().lower() != "serviceprincipal":
+        return
+    role = PRIVILEGED_ROLES.get(last_segment(role_id), f"role {last_segment(role_id)}")
+    who = ("a service principal (a managed identity or app)" if principal_type else
+           "a principal whose principalType is not set, so it may be a managed identity")
+    report_violation(
+        f"Role assignment '{args.name}' gives {role} to {who} ({props.get('principalId', 'unknown principal')}) "
+        f"at {props.get('scope', 'its scope')}. An automation identity with {role} can open NSGs or grant itself "
+        "access without JIT. Assign the JIT requester role (or another narrow custom role) instead"
+        + ("" if principal_type else ", and set principal_type") + ".", None)
+
+
+def _definition_names(resource: Any, props: Mapping[str, Any]) -> set[str]:
+    names = {resource.name.lower()}
+    for key in ("policyDefinitionName", "name"):
+        value = text(props.get(key))
+        if value:
+            names.add(value.lower())
+    return names
+
+
+def is_deny_wildcard_definition(props: Mapping[str, Any]) -> bool:
+    """A definition whose rule judges NSG rules' or JIT port rules' sources: the deny-wildcard pattern."""
+    rule = str(props.get("policyRule", "")).lower()
+    return ("microsoft.network/networksecuritygroups/securityrules" in rule and "sourceaddressprefix" in rule) or (
+        "microsoft.security/locations/jitnetworkaccesspolicies" in rule and "allowedsourceaddressprefix" in rule)
+
+
+def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
+    """Validate the stack for `deny-wildcard-policy-enforced`."""
+    config = settings(args.get_config(), {"definitionNames": list(DEFAULT_DENY_WILDCARD_DEFINITIONS)})
+    names = {n.lower() for n in config["definitionNames"]}
+    definitions = {}
+    for resource in args.resources:
+        props = plain(resource.props)
+        if is_type(resource.resource_type, *POLICY_DEFINITION_TYPES) and is_deny_wildcard_definition(props):
+            definitions[resource.urn] = resource
+            names |= _definition_names(resource, props)
+    unknown = []
+    for resource in args.resources:
+        if not is_type(resource.resource_type, POLICY_ASSIGNMENT_TYPE):
+            continue
+        props = plain(resource.props)
+        mode, definition_id = props.get("enforcementMode"), props.get("policyDefinitionId")
+        if mode is None or (not is_unknown(mode) and str(mode).strip().lower() != "donotenforce"):
+            continue
+        linked = [d.urn for deps in (resource.property_dependencies.get("policyDefinitionId", []),
+                                     resource.dependencies) for d in deps]
+        matches = any(urn in definitions for urn in linked) or (
+            isinstance(definition_id, str) and not is_unknown(definition_id) and last_segment(definition_id) in names)
+        if is_unknown(mode) or (not matches and is_unknown(definition_id)):
+            unknown.append(f"policy assignment '{resource.name}': enforcementMode/policyDefinitionId")
+        elif matches:
+            report_violation(
+                f"Policy assignment '{resource.name}' of the deny-wildcard-source definition has enforcementMode "
+                "'DoNotEnforce', so NSG rules and JIT policies that open management ports to the internet are not "
+                "blocked. Set enforcement_mode='Default' (use the definition's effect parameter 'Audit' to only "
+                "report).",
+                resource.urn)
+    raise_if_unverified(unknown)
+
+
+jit_requester_role_least_privilege = ResourceValidationPolicy(
+    name="jit-requester-role-least-privilege",
+    description="A custom role that can initiate JIT must hold only the allowed requester actions: no wildcard, "
+                "no write or delete, no data actions, not assignable at / or a tenant root management group.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=check_requester_role,
+    config_schema=PolicyConfigSchema(properties={
+        "allowedRequesterActions": {"type": "array", "items": {"type": "string"},
+                                    "default": list(DEFAULT_REQUESTER_ACTIONS),
+                                    "description": "Actions a JIT requester role may hold (case-insensitive)."},
+        "allowedManagementGroups": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "GUID-named management groups known not to be the tenant root."},
+    }),
+)
+
+no_privileged_role_for_automation = ResourceValidationPolicy(
+    name="no-privileged-role-for-automation",
+    description="Service principals and managed identities must not be assigned Owner, Contributor, User Access "
+                "Administrator, Network Contributor, RBAC Administrator or Security Admin.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=check_privileged_automation,
+    config_schema=PolicyConfigSchema(properties={"forbiddenRoleDefinitionIds": {
+        "type": "array", "items": {"type": "string"}, "default": list(PRIVILEGED_ROLES),
+        "description": "Role definition GUIDs automation identities must not hold.",
+    }}),
+)
+
+deny_wildcard_policy_enforced = StackValidationPolicy(
+    name="deny-wildcard-policy-enforced",
+    description="Assignments of the deny-wildcard-source Azure Policy should be enforced, not DoNotEnforce.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=check_deny_wildcard_enforced,
+    config_schema=PolicyConfigSchema(properties={"definitionNames": {
+        "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_DENY_WILDCARD_DEFINITIONS),
+        "description": "Names of deny-wildcard definitions outside the stack (those in it are recognised by "
+                       "their rule).",
+    }}),
+)
+
+POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation, deny_wildcard_policy_enforced]

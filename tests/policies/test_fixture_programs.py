@@ -1,0 +1,62 @@
+"""End to end: `jit preview` of small raw azure-native programs with the pack, as a team would run it.
+
+Each bad program makes one mistake and must fail (exit 1) naming exactly the policies in its EXPECTED
+file; each good program must pass (exit 0) without any violation, advisory ones included.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jit_cli.main import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PACK = Path(__file__).resolve().parents[2] / "policies"
+BAD = sorted(p for p in (FIXTURES / "bad_programs").iterdir() if p.is_dir())
+GOOD = sorted(p for p in (FIXTURES / "good_programs").iterdir() if p.is_dir())
+
+
+def preview(program: Path, tmp_path: Path) -> tuple[int, dict]:
+    out = tmp_path / "preview.json"
+    status = main(["preview", "--program", str(program), "--policy-pack", str(PACK), "--format", "json",
+                   "--output", str(out)])
+    return status, json.loads(out.read_text()) if out.exists() else {}
+
+
+def test_there_are_enough_fixture_programs():
+    assert len(BAD) >= 15 and len(GOOD) >= 5
+    assert all((p / "EXPECTED").is_file() and (p / "Pulumi.yaml").is_file() for p in BAD)
+
+
+@pytest.mark.parametrize("program", BAD, ids=[p.name for p in BAD])
+def test_bad_program_fails_naming_the_right_policy(program, tmp_path):
+    expected = set((program / "EXPECTED").read_text().split())
+    status, report = preview(program, tmp_path)
+    mandatory = {v["policy"] for v in report["violations"] if v["enforcement"] == "mandatory"}
+    assert (status, mandatory) == (1, expected)
+    assert all(v["pack"] == "azure-jit-guardrails" for v in report["violations"])
+
+
+@pytest.mark.parametrize("program", GOOD, ids=[p.name for p in GOOD])
+def test_good_program_passes(program, tmp_path):
+    status, report = preview(program, tmp_path)
+    assert (status, report["violations"]) == (0, [])
+    assert report["summary"]["resources"] > 1
+
+
+@pytest.mark.parametrize("stack", ["dev", "bastion"])
+def test_this_projects_stacks_have_no_mandatory_violation(stack, tmp_path):
+    # A separate process: the project's own folder holds .venv, and the engine forgets modules loaded from the
+    # program folder after a run, so a second project run in one process would re-import provider packages.
+    root = PACK.parent
+    out = tmp_path / "preview.json"
+    done = subprocess.run([sys.executable, "-m", "jit_cli.main", "preview", "--program", str(root), "--stack", stack,
+                           "--policy-pack", str(PACK), "--format", "json", "--output", str(out)],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    report = json.loads(out.read_text())
+    assert (done.returncode, [v for v in report["violations"] if v["enforcement"] == "mandatory"]) == (0, [])
+    assert {"azure-native:compute:VirtualMachine", "azure-native:security:JitNetworkAccessPolicy"} <= {
+        r["type"] for r in report["resources"]}
