@@ -1,13 +1,13 @@
 """Two changes the engine makes to the SDK's program runtime, for speed; neither changes a result.
 
-1. Waiting for a program to finish, in time linear in the number of outputs. When a program's top-level
-code returns, the Python SDK waits for every outstanding RPC and every pending `Output` task
-(`pulumi.runtime.stack.wait_for_rpcs`). It does so with `asyncio.wait(..., FIRST_COMPLETED)` in a loop, which attaches a callback to every pending task each time a single one finishes: quadratic in
-the number of outputs, and the largest single cost of a 1000-VM preview once aliases are pruned.
-
-`wait_until_quiet` keeps the same contract (drain the RPC queue, re-raise the first failure, wait until no
-output task is left, repeat while new RPCs appear) but waits for each batch of tasks in one go, returning
-early only on an exception, so every task gets one callback per batch.
+1. Waiting for a program to finish, in time linear in the number of outputs. When a program's
+   top-level code returns, the Python SDK waits for every outstanding RPC and every pending `Output`
+   task (`pulumi.runtime.stack.wait_for_rpcs`) with `asyncio.wait(..., FIRST_COMPLETED)` in a loop,
+   which attaches a callback to every pending task each time a single one finishes: quadratic in the
+   number of outputs, and the largest single cost of a 1000-VM preview once aliases are pruned.
+   `wait_until_quiet` keeps the same contract (drain the RPC queue, re-raise the first failure, wait
+   until no output task is left, repeat while new RPCs appear) but waits for each batch of tasks in
+   one go, returning early only on an exception, so every task gets one callback per batch.
 
 2. No stack trace per registration (see `install`).
 """
