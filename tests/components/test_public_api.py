@@ -18,11 +18,10 @@ def test_unknown_names_raise_attribute_error():
         components.Nope  # noqa: B018
 
 
-def test_importing_the_vm_component_does_not_load_logic_apps_or_monitor():
-    # azure-native puts lazy stubs for every module in sys.modules; the class files show what really loaded.
+def test_importing_the_vm_component_does_not_load_the_workflow_or_audit_modules():
     code = ("import sys\nfrom components import JitProtectedVm\n"
-            "print(sorted(m for m in sys.modules if m.startswith('pulumi_azure_native.')))")
+            "print(sorted(m for m in sys.modules if m.startswith('components.')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'pulumi_azure_native.network.security_rule'" in loaded
-    assert "'pulumi_azure_native.logic.workflow'" not in loaded
-    assert "'pulumi_azure_native.monitor.action_group'" not in loaded
+    assert "'components.vm'" in loaded
+    assert "'components.approval_workflow'" not in loaded
+    assert "'components.audit'" not in loaded
