@@ -86,8 +86,8 @@ def test_a_typo_in_levels_is_a_clear_error(levels, message):
     assert str(err.value).startswith(message)
 
 
-def test_docs_table_lists_every_policy_with_its_level_and_config(pack):
-    doc = (ROOT / "docs" / "policies.md").read_text()
+def test_readme_table_lists_every_policy_with_its_level_and_config(pack):
+    doc = (ROOT / "README.md").read_text()
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z0-9-]+)`(?: \(stack\))? \| (\w+) \|", doc, re.M)}
     assert rows == DEFAULT_LEVELS
     for policy in pack.policies:
