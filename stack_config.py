@@ -20,6 +20,7 @@ from components.bastion import BastionAccessArgs, validate_bastion_args
 from components.defender import DefenderForServersArgs, resolve_extensions
 from components.jit_policy import JitAccessPolicyArgs, JitVirtualMachine, resolve_policy
 from components.requester_role import JitRequesterRoleArgs, RoleAssignee, validate_assignable_scopes, validate_assignee
+from components.validation import validate_mapping
 from components.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
 from components.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 
@@ -52,18 +53,9 @@ class StackConfig:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _mapping(value: object, where: str, allowed: set[str]) -> dict:
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected a mapping, got {value!r}")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(allowed)}")
-    return value
-
-
 def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict) -> JitProtectedVmArgs:
     where = f"{NAMESPACE}:vms[{index}]"
-    item = _mapping(raw, where, VM_KEYS)
+    item = validate_mapping(raw, where, VM_KEYS)
     if "name" not in item or "os" not in item:
         raise ValueError(f"{where}: 'name' and 'os' (linux or windows) are required")
     os_type = validation.validate_os_type(item["os"], f"{where}.os")
@@ -71,7 +63,8 @@ def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict)
     if mode == "bastion" and public_ip:
         raise ValueError(f"{where}.publicIp: in Bastion mode VMs get no public IP (they are reached through "
                          "Bastion); remove publicIp")
-    raw_rules = [_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS) for i, r in enumerate(item.get("extraRules", []))]
+    raw_rules = [validate_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS)
+                 for i, r in enumerate(item.get("extraRules", []))]
     rules = [NsgRule(name=r.get("name"), priority=r.get("priority"), destination_port_ranges=r.get("ports", []),
                      source_address_prefixes=r.get("sources", []), access=r.get("access", "Allow"),
                      direction=r.get("direction", "Inbound"), protocol=r.get("protocol", "Tcp"),
@@ -106,7 +99,7 @@ def read_config() -> StackConfig:
         raise ValueError(f"{NAMESPACE}:accessMode: {mode!r}; use 'public' (VM public IPs, JIT from your "
                          "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)")
     tags = validation.validate_tags(cfg.get_object("tags"), f"{NAMESPACE}:tags")
-    net = _mapping(cfg.require_object("network"), f"{NAMESPACE}:network",
+    net = validate_mapping(cfg.require_object("network"), f"{NAMESPACE}:network",
                    {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"})
     space = validation.validate_cidr(net.get("addressSpace"), f"{NAMESPACE}:network.addressSpace")
     workload = _check_subnet(net.get("workloadSubnetPrefix"), space, f"{NAMESPACE}:network.workloadSubnetPrefix")
@@ -124,7 +117,8 @@ def read_config() -> StackConfig:
         prefix = _check_subnet(prefix, space, f"{NAMESPACE}:network.bastionSubnetPrefix")
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
-        raw = _mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
+        raw = validate_mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion",
+                               {"sku", "enableTunneling"})
         bastion = BastionAccessArgs(resource_group_name="", virtual_network_name="", subnet_address_prefix=prefix,
                                     sku=raw.get("sku", "Basic"), enable_tunneling=bool(raw.get("enableTunneling")),
                                     location=location, tags=tags)
@@ -147,7 +141,7 @@ def read_config() -> StackConfig:
     except ValueError as err:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
-    raw_defender = _mapping(cfg.get_object("defender") or {}, f"{NAMESPACE}:defender",
+    raw_defender = validate_mapping(cfg.get_object("defender") or {}, f"{NAMESPACE}:defender",
                             {"subscriptionId", "extensions", "retainOnDelete", "protect"})
     defender = DefenderForServersArgs(subscription_id=raw_defender.get("subscriptionId"),
                                       extensions=raw_defender.get("extensions", []),
@@ -211,7 +205,7 @@ def _audit_enabled(cfg: pulumi.Config) -> bool:
 
 def read_audit_config(cfg: pulumi.Config, location: str, tags: dict) -> JitAuditTrailArgs | None:
     """The audit trail's args from `azure-jit-access:audit`, validated; None when it is off."""
-    raw = _mapping(cfg.get_object("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
+    raw = validate_mapping(cfg.get_object("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
     if not raw.get("enabled", False):
         return None
     args = JitAuditTrailArgs(

@@ -9,6 +9,7 @@ written with raw azure-native classes pays.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import pulumi
@@ -40,23 +41,30 @@ def sdk_class(type_: str) -> type[pulumi.CustomResource]:
     return pulumi.CustomResource
 
 
-def replay(resources: list[dict[str, Any]], alias_types: dict[str, list[str]] | None) -> PreviewResult:
-    """Register `resources` (type, name, inputs) as raw SDK resources, with the given aliases or none.
+def snake_case(name: str) -> str:
+    """`privateIPAddress` -> `private_ip_address`, the SDK's keyword for a camelCase input."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
-    Each resource is an instance of its azure-native class, so the SDK does the same output plumbing as
-    for a program, but it is registered with its recorded camelCase inputs directly: no component, no
-    Python argument classes, no dependency between resources. That is the least a program can cost.
+
+def replay(resources: list[dict[str, Any]], alias_types: dict[str, list[str]] | None) -> PreviewResult:
+    """Register `resources` (type, name, inputs) with their SDK classes, with the given aliases or none.
+
+    Each resource is created by its azure-native constructor with its recorded inputs as keyword
+    arguments (nested values as plain dicts): no component, no dependency between resources. With
+    `alias_types=None` the constructor's API-version aliases are dropped (the floor); otherwise the
+    SDK's own aliases stay (naive).
     """
+    from components.aliases import drop_api_version_aliases
 
     def program() -> None:
         for resource in resources:
-            opts = None
-            if alias_types:
-                opts = pulumi.ResourceOptions(
-                    aliases=[pulumi.Alias(type_=t) for t in alias_types.get(resource["type"], [])])
             cls = sdk_class(resource["type"])
-            instance = cls.__new__(cls)
-            pulumi.CustomResource.__init__(instance, resource["type"], resource["name"], dict(resource["inputs"]),
-                                           opts)
+            kwargs = {snake_case(key): value for key, value in resource["inputs"].items()}
+            opts = pulumi.ResourceOptions(transformations=[drop_api_version_aliases] if alias_types is None else None)
+            if cls is pulumi.CustomResource:
+                cls(resource["type"], resource["name"], dict(resource["inputs"]), opts)
+            else:
+                cls(resource["name"], opts=opts, **kwargs)
 
     return run_inline(program, project="fleet", stack="bench")

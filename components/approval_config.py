@@ -14,13 +14,13 @@ naming the key (`azure-jit-access:approvals.<key>`) before anything is created.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import pulumi
 
 from components.approval_workflow import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
 from components.audit_sink import AuditSink
+from components.validation import duration_minutes, validate_mapping
 from components.workflow_request import FormFields, FormsTrigger, HttpTrigger
 from components.workflow_validation import MAX_DURATION_MINUTES
 
@@ -29,15 +29,6 @@ HTTP_KEYS = {"audience", "allowedCallerIpRanges"}
 FORMS_KEYS = {"formId", "fields"}
 FIELD_KEYS = {"vm": "vm", "port": "port", "sourceIp": "source_ip", "durationMinutes": "duration_minutes",
               "justification": "justification"}
-_ISO = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?$")
-
-
-def iso_duration_minutes(value: str, where: str) -> int:
-    """Whole minutes of a JIT duration such as `PT3H` or `PT1H30M`."""
-    match = _ISO.match(value or "") if isinstance(value, str) else None
-    if not match or value == "PT":
-        raise ValueError(f"{where}: give a JIT duration such as 'PT3H' or 'PT90M', got {value!r}")
-    return int(match[1] or 0) * 60 + int(match[2] or 0)
 
 
 def allowed_vms_from_policy(caps: Mapping[str, Sequence[Mapping[str, object]]],
@@ -50,20 +41,11 @@ def allowed_vms_from_policy(caps: Mapping[str, Sequence[Mapping[str, object]]],
             raise ValueError(f"vm_ids: no id for '{vm_name}', which the JIT policy protects")
         numbers = [int(p["port"]) for p in ports]  # type: ignore[call-overload]
         # One cap per VM: the shortest of its ports' caps, so no port is opened longer than its policy allows.
-        cap = min(iso_duration_minutes(str(p["maxRequestAccessDuration"]), f"caps.{vm_name}") for p in ports)
+        cap = min(duration_minutes(str(p["maxRequestAccessDuration"]), f"caps.{vm_name}") for p in ports)
         allowed.append(AllowedVm(name=vm_name, vm_id=vm_ids[vm_name], resource_group=resource_group,
                                  jit_policy_name=policy_name, location=location, ports=numbers,
                                  max_duration_minutes=cap))
     return allowed
-
-
-def _mapping(value: object, where: str, allowed: set[str]) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where}: expected a mapping, got {value!r}")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(allowed)}")
-    return value
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -80,15 +62,15 @@ def approval_args_from_config(raw: object, *, resource_group_name: pulumi.Input[
                               tags: Mapping[str, str] | None = None,
                               where: str = "azure-jit-access:approvals") -> JitApprovalWorkflowArgs:
     """The component's args from the `approvals` config mapping; ValueError names the key."""
-    config = _mapping(raw, where, CONFIG_KEYS)
+    config = validate_mapping(raw, where, CONFIG_KEYS)
     http = forms = None
     if config.get("http") is not None:
-        item = _mapping(config["http"], f"{where}.http", HTTP_KEYS)
+        item = validate_mapping(config["http"], f"{where}.http", HTTP_KEYS)
         http = HttpTrigger(audience=str(item.get("audience") or ""), allowed_caller_ip_ranges=tuple(
             _strings(item.get("allowedCallerIpRanges"), f"{where}.http.allowedCallerIpRanges")))
     if config.get("forms") is not None:
-        item = _mapping(config["forms"], f"{where}.forms", FORMS_KEYS)
-        fields = _mapping(item.get("fields"), f"{where}.forms.fields", set(FIELD_KEYS))
+        item = validate_mapping(config["forms"], f"{where}.forms", FORMS_KEYS)
+        fields = validate_mapping(item.get("fields"), f"{where}.forms.fields", set(FIELD_KEYS))
         missing = sorted(set(FIELD_KEYS) - set(fields))
         if missing:
             raise ValueError(f"{where}.forms.fields: give the question id of {missing}")

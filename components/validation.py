@@ -114,6 +114,26 @@ def validate_duration(value: object, field: str) -> str:
     return value
 
 
+def duration_minutes(value: object, field: str) -> int:
+    """Whole minutes of a JIT duration (`PT3H` -> 180), validated by `validate_duration` first."""
+    text = validate_duration(value, field)
+    parsed = isodate.parse_duration(text)
+    delta = parsed.tdelta if isinstance(parsed, isodate.Duration) else parsed
+    if delta.total_seconds() % 60:
+        raise ValueError(f"{field}: '{text}' is not a whole number of minutes; use e.g. 'PT90M'")
+    return int(delta.total_seconds() // 60)
+
+
+def validate_mapping(value: object, field: str, allowed: set[str]) -> dict:
+    """A config mapping with only known keys (a typo such as `publicIP` is an error, not ignored)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{field}: expected a mapping, got {value!r}")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(f"{field}: unknown key(s) {unknown}; known keys are {sorted(allowed)}")
+    return value
+
+
 def validate_port(value: object, field: str) -> int:
     """A TCP/UDP port number, 1 to 65535 (booleans and strings are refused, not coerced)."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -8,9 +8,9 @@ from components.approval_config import (
     allowed_vms_from_policy,
     approval_args_from_config,
     check_approvals_config,
-    iso_duration_minutes,
 )
 from components.audit_table import record_stream_columns
+from components.validation import duration_minutes
 from components.workflow_audit import AUDIT_RECORD_COLUMNS
 
 ROLE = "/providers/Microsoft.Authorization/roleDefinitions/4a1c7f0e-9c57-4f4b-9a3e-2b1c0d9e8f70"
@@ -34,10 +34,10 @@ def vm_ids():
 
 
 def test_durations_convert_to_whole_minutes():
-    assert [iso_duration_minutes(v, "x") for v in ("PT3H", "PT1H30M", "PT90M", "PT5M")] == [180, 90, 90, 5]
-    for bad in ("PT", "P1D", "3h", "", None):
-        with pytest.raises(ValueError, match="^x: give a JIT duration"):
-            iso_duration_minutes(bad, "x")
+    assert [duration_minutes(v, "x") for v in ("PT3H", "PT1H30M", "PT90M", "PT5M", "P1D")] == [180, 90, 90, 5, 1440]
+    for bad in ("PT", "3h", "", None, "PT48H", "PT4M", "PT5M30S"):
+        with pytest.raises(ValueError, match="^x: "):
+            duration_minutes(bad, "x")
 
 
 def test_policy_vms_become_allowed_vms_with_their_shortest_port_cap():
