@@ -51,7 +51,8 @@ def build_bastion(config: StackConfig, net: Network) -> BastionAccess | None:
     if config.bastion is None:
         return None
     return BastionAccess("bastion", dataclasses.replace(
-        config.bastion, resource_group_name=net.resource_group.name, virtual_network_name=net.vnet.name))
+        config.bastion, resource_group_name=net.resource_group.name, virtual_network_name=net.vnet.name,
+        subnet_depends_on=[net.workload_subnet]))
 
 
 def build_vms(config: StackConfig, net: Network) -> list[JitProtectedVm]:

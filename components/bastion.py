@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -41,6 +41,9 @@ class BastionAccessArgs:
     """2 to 50 instances; Standard or Premium only."""
     tags: Mapping[str, str] | None = None
     """Tags for every child resource."""
+    subnet_depends_on: Sequence[pulumi.Resource] = ()
+    """Other writers of the same VNet (e.g. the workload subnet): Azure refuses concurrent subnet writes on one
+    VNet (`AnotherOperationInProgress`), so the Bastion subnet waits for these."""
     keep_api_version_aliases: bool = False
     """Keep the SDK's API-version aliases (only for stacks created with versioned type tokens)."""
 
@@ -99,7 +102,8 @@ class BastionAccess(pulumi.ComponentResource):
         else:
             subnet_id = network.Subnet(
                 f"{name}-subnet", subnet_name=BASTION_SUBNET_NAME, resource_group_name=args.resource_group_name,
-                virtual_network_name=args.virtual_network_name, address_prefix=prefix, opts=child).id
+                virtual_network_name=args.virtual_network_name, address_prefix=prefix,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.subnet_depends_on))).id
         pip = network.PublicIPAddress(
             f"{name}-pip", resource_group_name=args.resource_group_name, location=args.location, tags=tags,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),

@@ -135,3 +135,11 @@ def test_bad_stack_config_is_refused_before_any_resource(stack, override, messag
         run_program(ROOT, stack, [override], on_register=registered.append)
     assert str(err.value).startswith(message)
     assert registered == [1]
+
+
+def test_bastion_subnet_waits_for_the_workload_subnet_on_the_same_vnet():
+    # Azure refuses two concurrent subnet writes on one VNet (AnotherOperationInProgress).
+    result = run_program(ROOT, "bastion")
+    workload = result.one("azure-native:network:Subnet", "workload-subnet")
+    bastion_subnet = result.one("azure-native:network:Subnet", "bastion-subnet")
+    assert bastion_subnet.options["dependsOn"] == [workload.urn]
