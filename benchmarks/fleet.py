@@ -106,6 +106,7 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"machine: {_machine()}")
+    print(f"jit --help: {_help_seconds():.3f} s (best of 5)")
     print(f"{'scenario':<8} {'VMs':>6} {'resources':>10} {'seconds':>9} {'ms/resource':>12} {'peak MiB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -128,6 +129,17 @@ def main() -> None:
                 ratio += f", naive/ours = {rows['naive']['seconds'] / rows['ours']['seconds']:.1f}x"
             print(f"{'':<8} {vms:>6} {ratio}")
             sys.stdout.flush()
+
+
+def _help_seconds() -> float:
+    """Wall time of `jit --help` in a new process: what a user waits for before anything happens."""
+    jit = Path(sys.executable).parent / "jit"
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([str(jit), "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def _machine() -> str:

@@ -101,3 +101,40 @@ def test_json_is_byte_identical_across_two_processes(tmp_path):
     assert outputs[0] == outputs[1]
     doc = json.loads(outputs[0])
     assert doc["outputs"]["adminPassword"] == "[secret]"
+
+
+def test_progress_shows_on_a_terminal_after_a_second_and_is_cleared(capsys):
+    from jit_cli.preview.cli import _Progress
+
+    progress = _Progress(enabled=True)
+    progress(5)  # within the first second: quiet
+    assert capsys.readouterr().err == ""
+    progress.start -= 2
+    progress(42)
+    assert "\rregistered 42 resources ..." in capsys.readouterr().err
+    progress.done()
+    assert capsys.readouterr().err.startswith("\r ")
+
+
+def test_no_progress_when_disabled(capsys):
+    from jit_cli.preview.cli import _Progress
+
+    progress = _Progress(enabled=False)
+    progress.start -= 10
+    progress(1000)
+    progress.done()
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_is_on_only_for_text_on_a_terminal(program_dir, monkeypatch, capsys):
+    import jit_cli.preview.cli as preview_cli
+
+    seen = []
+    real = preview_cli._Progress
+    monkeypatch.setattr(preview_cli, "_Progress", lambda enabled: seen.append(enabled) or real(enabled))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    main(["preview", "--program", str(program_dir), "--format", "json"])
+    main(["preview", "--program", str(program_dir)])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    main(["preview", "--program", str(program_dir)])
+    assert seen == [False, True, False]
