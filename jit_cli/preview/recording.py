@@ -14,10 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import engine_pb2, resource_pb2
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from jit_cli.preview import arm_state
 from jit_cli.preview.model import Resource
@@ -60,6 +59,18 @@ def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -
             return unwrap_secrets(value.get("value"), path, None)
         return {k: unwrap_secrets(v, f"{path}.{k}" if path else k, found) for k, v in value.items()}
     return value
+
+
+def _plain_struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    """The protobuf form of plain JSON-shaped state (what `rpc.serialize_properties` would give for it).
+
+    The state holds only wire values (strings, numbers, booleans, lists, objects): building the Struct
+    directly avoids running an event loop per registration on the SDK's worker threads, which was a
+    quarter of a large preview's time. Absent values are left out, as the SDK does.
+    """
+    struct = struct_pb2.Struct()
+    struct.update({key: value for key, value in values.items() if value is not None})
+    return struct
 
 
 class ArmMocks(Mocks):
@@ -168,7 +179,7 @@ class RecordingMonitor(MockMonitor):
             wire,
         )
         secret_keys = set(request.additionalSecretOutputs) | {p.split(".")[0].split("[")[0] for p in secret_paths}
-        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        obj_proto = _plain_struct(state)
         for key in secret_keys & set(state):
             secret = struct_pb2.Struct()
             secret.update({SIG_KEY: SECRET_SIG})
