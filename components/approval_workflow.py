@@ -185,7 +185,21 @@ def _access_control_args(settings: WorkflowSettings) -> logic.FlowAccessControlC
 
 
 class JitApprovalWorkflow(pulumi.ComponentResource):
-    """The approval workflow, its API connections and its identity's requester-role assignments."""
+    """The approval workflow, its API connections and its identity's requester-role assignments.
+
+    Creates a Consumption `logic.Workflow` with a system-assigned identity whose definition is generated
+    from the typed args (validate the request, e-mail an approver, refuse self-approval and timeouts, then
+    `initiate` with the managed identity and the validated source, notify, write an audit record), the
+    `web.Connection`s it uses (Office 365, and Microsoft Forms when a form is configured), and a
+    `RoleAssignment` of the JIT requester role (never Contributor) on each protected resource group.
+    Why: approvers need not be admins, and nothing reaches `initiate` unvalidated or unapproved.
+
+        approvals = JitApprovalWorkflow("approvals", JitApprovalWorkflowArgs(
+            resource_group_name=rg.name, location="westeurope", tenant_id=tenant,
+            approvers=["secops@contoso.com"], allowed_vms=[AllowedVm("vm-web-01", vm.vm_id, "rg-jit-dev",
+            "default", "westeurope", [22])], requester_role_definition_id=role.role_definition_id,
+            http=HttpTrigger(audience="api://jit-approvals")))
+    """
 
     workflow_id: pulumi.Output[str]
     workflow_name: pulumi.Output[str]

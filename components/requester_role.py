@@ -160,7 +160,17 @@ class JitRequesterRoleArgs:
 
 
 class JitRequesterRole(pulumi.ComponentResource):
-    """A custom role with exactly the JIT requester actions, and its assignments."""
+    """A custom role with exactly the JIT requester actions, and its assignments.
+
+    Creates one `authorization.RoleDefinition` (initiate, JIT policy reads, VM/NIC/public IP reads; with
+    `portal=True` also the two reads the portal's Connect blade needs) assignable only at the given scopes,
+    and one `authorization.RoleAssignment` per assignee and scope. Why: no built-in role lets someone
+    request JIT access without also letting them write NSG rules, which would bypass JIT.
+
+        role = JitRequesterRole("requester", JitRequesterRoleArgs(
+            assignable_scopes=[f"/subscriptions/{sub}/resourceGroups/rg-jit-dev"],
+            assignees=[RoleAssignee("ops", "<entra-group-object-id>", "Group")]))
+    """
 
     role_definition_id: pulumi.Output[str]
     """Full ARM id of the role definition: what a RoleAssignment's role_definition_id needs."""

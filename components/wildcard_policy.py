@@ -248,7 +248,17 @@ class DenyWildcardSourcePolicyArgs:
 
 
 class DenyWildcardSourcePolicy(pulumi.ComponentResource):
-    """Custom policy definitions denying wildcard sources on management ports, and their assignments."""
+    """Custom policy definitions denying wildcard sources on management ports, and their assignments.
+
+    Creates two `PolicyDefinition`s (at the subscription, or `PolicyDefinitionAtManagementGroup`): one for
+    inbound Allow NSG rules, standalone and inline, whose source is `*`, `Any`, `Internet` or a /0 and
+    whose ports cover a management port; one for JIT policies that allow `*`. Each gets a
+    `PolicyAssignment` at the scope, optionally with the built-in JIT audit policy. Why: the portal's
+    "All configured IPs" default opens a port to the whole internet; Azure then refuses it at write time.
+
+        DenyWildcardSourcePolicy("guardrails", DenyWildcardSourcePolicyArgs(
+            scope=f"/subscriptions/{sub}", effect="Deny", assign_jit_audit_builtin=True))
+    """
 
     nsg_definition_id: pulumi.Output[str]
     jit_definition_id: pulumi.Output[str]
