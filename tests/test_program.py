@@ -143,3 +143,24 @@ def test_bastion_subnet_waits_for_the_workload_subnet_on_the_same_vnet():
     workload = result.one("azure-native:network:Subnet", "workload-subnet")
     bastion_subnet = result.one("azure-native:network:Subnet", "bastion-subnet")
     assert bastion_subnet.options["dependsOn"] == [workload.urn]
+
+
+def test_dev_stack_composes_every_concern_once(dev):
+    components = sorted(r.type.rsplit(":", 1)[-1] for r in dev.resources if r.type.startswith("azure-jit-access:"))
+    assert components == ["DefenderForServers", "DenyWildcardSourcePolicy", "JitAccessPolicy", "JitApprovalWorkflow",
+                          "JitAuditTrail", "JitProtectedVm", "JitProtectedVm", "JitRequesterRole"]
+
+
+def test_workflow_identity_gets_the_custom_requester_role_and_writes_the_audit_table(dev):
+    role = dev.one("azure-native:authorization:RoleDefinition")
+    workflow = dev.one("azure-native:logic:Workflow")
+    principal = workflow.outputs["identity"]["principalId"]
+    grants = {r.name: r.inputs for r in dev.find("azure-native:authorization:RoleAssignment")}
+    approvals = grants["approvals-requester-rg-jit-dev"]
+    assert approvals["roleDefinitionId"] == role.id
+    assert (approvals["principalId"], approvals["principalType"]) == (principal, "ServicePrincipal")
+    ingestion = grants["audit-approvals-ingestion"]
+    assert ingestion["principalId"] == principal
+    assert ingestion["roleDefinitionId"].endswith("/roleDefinitions/3913510d-42f4-4e42-8a64-420c390055eb")
+    assert ingestion["scope"] == dev.one("azure-native:monitor:DataCollectionRule").id
+    assert dev.outputs["approvalWorkflowPrincipalId"] == principal
