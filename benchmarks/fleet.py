@@ -5,8 +5,9 @@ group with its VNet, one JIT policy, plus Defender, the requester role, the deny
 approval workflow once), and measures, each in a fresh child process:
 
 - ours:  `jit preview`'s engine on that program (run, record, render JSON);
-- floor: the same resources registered raw (`pulumi.CustomResource`, no components, no aliases);
-- naive: the same raw resources with the API-version aliases the azure-native SDK attaches.
+- floor: the same resources created by the azure-native constructors, wired by Outputs as a hand-written
+  program would be, without components and without the SDK's API-version aliases;
+- naive: the same, keeping the aliases the azure-native SDK attaches to every resource.
 
 It prints wall seconds, seconds per resource and peak memory per run, then ours/floor and naive/ours.
 Run it with `make bench` (or `python benchmarks/fleet.py --sizes 10,100`).
@@ -53,7 +54,7 @@ def _peak_mib() -> float:
 
 def child(args: argparse.Namespace) -> None:
     """Run one scenario in this (fresh) process and print its figures as JSON."""
-    from benchmarks.replay import harvest_aliases, replay
+    from benchmarks.replay import harvest_aliases, recorded, replay
     from jit_cli.preview.engine import run_program
     from jit_cli.preview.render import render_json
 
@@ -66,8 +67,7 @@ def child(args: argparse.Namespace) -> None:
         if args.child == "harvest":
             Path(args.data).write_text(json.dumps(harvest_aliases(result)))
         else:
-            Path(args.data).write_text(json.dumps([
-                {"type": r.type, "name": r.name, "inputs": r.inputs} for r in result.resources if r.custom]))
+            Path(args.data).write_text(json.dumps(recorded(result)))
     else:
         recorded = json.loads(Path(args.data).read_text())
         aliases = json.loads(Path(args.aliases).read_text()) if args.child == "naive" else None
