@@ -214,6 +214,8 @@ class RecordingMonitor(MockMonitor):
             "ignoreChanges": sorted(request.ignoreChanges),
             # `dependencies` is every dependency; the ones no input carries came from depends_on.
             "dependsOn": sorted(set(request.dependencies) - property_deps),
+            # Every dependency, explicit or through an input (not in the JSON, which pins `dependsOn`).
+            "dependencies": sorted(request.dependencies),
         }
         if request.deleteBeforeReplaceDefined:
             options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)

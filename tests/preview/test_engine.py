@@ -142,3 +142,15 @@ def test_running_this_project_twice_in_one_process_works():
     first = run_program(root, "dev")
     second = run_program(root, "dev")
     assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
+
+
+def test_dependencies_through_inputs_are_recorded_apart_from_depends_on():
+    def program():
+        nsg = network.NetworkSecurityGroup("nsg", resource_group_name="rg")
+        network.SecurityRule("rule", resource_group_name="rg", network_security_group_name=nsg.name,
+                             access="Deny", direction="Inbound", protocol="*", priority=4000)
+
+    result = run_inline(program)
+    rule = result.one("azure-native:network:SecurityRule")
+    assert rule.options["dependencies"] == [result.one("azure-native:network:NetworkSecurityGroup").urn]
+    assert rule.options["dependsOn"] == []
