@@ -35,16 +35,15 @@ class Changes:
     delete: list[dict] = field(default_factory=list)
     update: list[tuple[dict, list[PropertyDiff]]] = field(default_factory=list)
     same: int = 0
+    _kinds: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def kind_of(self, urn: str) -> str:
         """`create`, `update`, `delete` or `same` for a URN."""
-        if any(r["urn"] == urn for r in self.create):
-            return "create"
-        if any(r["urn"] == urn for r, _ in self.update):
-            return "update"
-        if any(r["urn"] == urn for r in self.delete):
-            return "delete"
-        return "same"
+        if self._kinds is None:
+            self._kinds = {r["urn"]: "create" for r in self.create}
+            self._kinds.update({r["urn"]: "update" for r, _ in self.update})
+            self._kinds.update({r["urn"]: "delete" for r in self.delete})
+        return self._kinds.get(urn, "same")
 
     def counts(self) -> dict[str, int]:
         """How many resources each kind of step touches."""

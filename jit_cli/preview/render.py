@@ -119,13 +119,10 @@ def summary_line(result: PreviewResult, changes: Changes | None = None) -> str:
     return f"Resources: {steps}. Policy violations: {counts['mandatory']} mandatory, {counts['advisory']} advisory."
 
 
-def _name_of(result: PreviewResult, urn: str | None) -> str:
-    if urn is None:
-        return "(stack)"
-    for resource in result.resources:
-        if resource.urn == urn:
-            return f"{resource.type} {resource.name}"
-    return urn
+def _names(result: PreviewResult) -> dict[str | None, str]:
+    names: dict[str | None, str] = {r.urn: f"{r.type} {r.name}" for r in result.resources}
+    names[None] = "(stack)"
+    return names
 
 
 def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
@@ -142,13 +139,15 @@ def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
         for key, value in sorted(result.outputs.items()):
             shown = SECRET if key in result.secret_outputs else json.dumps(value, sort_keys=True)
             lines.append(f"    {key}: {shown}")
+    names = _names(result)
     for level in ("mandatory", "advisory"):
         group = [v for v in sorted_violations(result.violations) if v.enforcement == level]
         if not group:
             continue
         lines += ["", f"Policy violations ({level}):"]
         for violation in group:
-            lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({_name_of(result, violation.urn)})")
+            where = names.get(violation.urn, violation.urn)
+            lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({where})")
             lines += [f"        {line}" for line in violation.message.splitlines()]
     lines += ["", summary_line(result, changes)]
     return "\n".join(lines) + "\n"
