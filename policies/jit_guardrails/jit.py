@@ -49,17 +49,22 @@ def _port_label(where: str, rule: Mapping[str, Any]) -> str:
     return where if number is None else f"{where} (port {number})"
 
 
+def _labelled_port_rules(props: Any, unknown: list[str]):
+    """(label, rule) for every port rule that is a mapping; unknown rules are added to `unknown`."""
+    for where, rule in port_rules(plain(props)):
+        if isinstance(rule, Mapping):
+            yield _port_label(where, rule), rule
+        elif is_unknown(rule):
+            unknown.append(where)
+
+
 def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
     """Validate one resource for `jit-policy-no-wildcard-source`."""
     if not is_type(args.resource_type, JIT_POLICY_TYPE):
         return
     limits = limits_from(settings(args.get_config(), source_defaults()))
     unknown, reported = [], False
-    for where, rule in port_rules(plain(args.props)):
-        if not isinstance(rule, Mapping):
-            unknown += [where] if is_unknown(rule) else []
-            continue
-        label = _port_label(where, rule)
+    for label, rule in _labelled_port_rules(args.props, unknown):
         sources = [rule.get("allowedSourceAddressPrefix"), *as_list(rule.get("allowedSourceAddressPrefixes"))]
         known = [s for s in sources if isinstance(s, str) and not is_unknown(s) and s.strip()]
         findings = internet_wide_findings(known, limits)
@@ -100,11 +105,7 @@ def check_max_duration(args: Any, report_violation: Any) -> None:
     configured = settings(args.get_config(), {"maxDuration": DEFAULT_MAX_DURATION})["maxDuration"]
     cap = duration_cap(configured)
     unknown, reported = [], False
-    for where, rule in port_rules(plain(args.props)):
-        if not isinstance(rule, Mapping):
-            unknown += [where] if is_unknown(rule) else []
-            continue
-        label = _port_label(where, rule)
+    for label, rule in _labelled_port_rules(args.props, unknown):
         value = rule.get("maxRequestAccessDuration")
         if is_unknown(value):
             unknown.append(f"{label}: maxRequestAccessDuration")

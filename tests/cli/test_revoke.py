@@ -14,12 +14,6 @@ from tests.cli.fake_arm import CALLER, make_runtime, make_token, port_rule, requ
 VM1 = vm_id("vm1")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with fake_arm.tls_server() as running:
-        yield running
-
-
 @pytest.fixture
 def arm(server, monkeypatch):
     fake = fake_arm.attach(server, monkeypatch)

@@ -10,12 +10,6 @@ from tests.cli.fake_arm import SUB, make_runtime, port_rule, request_body, run_c
 VM1, VM2 = vm_id("vm1"), vm_id("vm2")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with fake_arm.tls_server() as running:
-        yield running
-
-
 @pytest.fixture
 def arm(server, monkeypatch):
     fake = fake_arm.attach(server, monkeypatch)
