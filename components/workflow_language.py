@@ -76,11 +76,6 @@ def all_of(*conditions: str) -> str:
     return conditions[0] if len(conditions) == 1 else call("and", *conditions)
 
 
-def any_of(*conditions: str) -> str:
-    """`or(...)`, collapsing a single condition."""
-    return conditions[0] if len(conditions) == 1 else call("or", *conditions)
-
-
 def without_chars(expression: str, chars: str) -> str:
     """The string with every listed character removed (the language has no regular expressions)."""
     for char in chars:

@@ -37,7 +37,6 @@ def _configure(project: str, stack: str, config: dict[str, str], secret_keys: li
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.mocks import MockSettings
-    from pulumi.runtime.proto import resource_pb2  # noqa: F401 - loads the protos the monitor answers with
 
     from jit_cli.preview import runtime_patches
     from jit_cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
