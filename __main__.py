@@ -11,17 +11,17 @@ import dataclasses
 from dataclasses import dataclass
 
 import pulumi
+from azure_jit_access.approval_config import allowed_vms_from_policy, approval_args_from_config
+from azure_jit_access.approval_workflow import JitApprovalWorkflow
+from azure_jit_access.audit import JitAuditTrail
+from azure_jit_access.bastion import BastionAccess
+from azure_jit_access.defender import DefenderForServers
+from azure_jit_access.jit_policy import JitAccessPolicy
+from azure_jit_access.requester_role import JitRequesterRole
+from azure_jit_access.vm import JitProtectedVm
+from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy
 from pulumi_azure_native import network, resources
 
-from components.approval_config import allowed_vms_from_policy, approval_args_from_config
-from components.approval_workflow import JitApprovalWorkflow
-from components.audit import JitAuditTrail
-from components.bastion import BastionAccess
-from components.defender import DefenderForServers
-from components.jit_policy import JitAccessPolicy
-from components.requester_role import JitRequesterRole
-from components.vm import JitProtectedVm
-from components.wildcard_policy import DenyWildcardSourcePolicy
 from stack_config import StackConfig, read_config
 
 
@@ -36,13 +36,24 @@ class Network:
 
 def build_network(config: StackConfig) -> Network:
     """Resource group, VNet (no inline subnets: standalone ones would be deleted by its updates), workload subnet."""
-    group = resources.ResourceGroup("rg", resource_group_name=config.resource_group_name, location=config.location,
-                                    tags=config.tags or None)
-    vnet = network.VirtualNetwork("vnet", resource_group_name=group.name, location=config.location,
-                                  virtual_network_name=f"vnet-{config.resource_group_name}", tags=config.tags or None,
-                                  address_space=network.AddressSpaceArgs(address_prefixes=[config.address_space]))
-    subnet = network.Subnet("workload-subnet", resource_group_name=group.name, virtual_network_name=vnet.name,
-                            subnet_name="workload", address_prefix=config.workload_subnet_prefix)
+    group = resources.ResourceGroup(
+        "rg", resource_group_name=config.resource_group_name, location=config.location, tags=config.tags or None
+    )
+    vnet = network.VirtualNetwork(
+        "vnet",
+        resource_group_name=group.name,
+        location=config.location,
+        virtual_network_name=f"vnet-{config.resource_group_name}",
+        tags=config.tags or None,
+        address_space=network.AddressSpaceArgs(address_prefixes=[config.address_space]),
+    )
+    subnet = network.Subnet(
+        "workload-subnet",
+        resource_group_name=group.name,
+        virtual_network_name=vnet.name,
+        subnet_name="workload",
+        address_prefix=config.workload_subnet_prefix,
+    )
     return Network(group, vnet, subnet)
 
 
@@ -50,16 +61,31 @@ def build_bastion(config: StackConfig, net: Network) -> BastionAccess | None:
     """Bastion mode only: AzureBastionSubnet, public IP and host."""
     if config.bastion is None:
         return None
-    return BastionAccess("bastion", dataclasses.replace(
-        config.bastion, resource_group_name=net.resource_group.name, virtual_network_name=net.vnet.name,
-        subnet_depends_on=[net.workload_subnet]))
+    return BastionAccess(
+        "bastion",
+        dataclasses.replace(
+            config.bastion,
+            resource_group_name=net.resource_group.name,
+            virtual_network_name=net.vnet.name,
+            subnet_depends_on=[net.workload_subnet],
+        ),
+    )
 
 
 def build_vms(config: StackConfig, net: Network) -> list[JitProtectedVm]:
     """One `JitProtectedVm` per configured VM, in the workload subnet."""
-    return [JitProtectedVm(args.vm_name, dataclasses.replace(
-        args, resource_group_name=net.resource_group.name, subnet_id=net.workload_subnet.id, location=config.location))
-        for args in config.vms]
+    return [
+        JitProtectedVm(
+            args.vm_name,
+            dataclasses.replace(
+                args,
+                resource_group_name=net.resource_group.name,
+                subnet_id=net.workload_subnet.id,
+                location=config.location,
+            ),
+        )
+        for args in config.vms
+    ]
 
 
 def build_defender(config: StackConfig) -> DefenderForServers:
@@ -67,11 +93,16 @@ def build_defender(config: StackConfig) -> DefenderForServers:
     return DefenderForServers("defender", config.defender)
 
 
-def build_jit_policy(config: StackConfig, net: Network, vms: list[JitProtectedVm],
-                     defender: DefenderForServers) -> JitAccessPolicy:
+def build_jit_policy(
+    config: StackConfig, net: Network, vms: list[JitProtectedVm], defender: DefenderForServers
+) -> JitAccessPolicy:
     """The one JIT policy of the resource group and location, holding every VM."""
-    return JitAccessPolicy("jit", dataclasses.replace(
-        config.policy, resource_group_name=net.resource_group.name, virtual_machines=vms, defender=defender))
+    return JitAccessPolicy(
+        "jit",
+        dataclasses.replace(
+            config.policy, resource_group_name=net.resource_group.name, virtual_machines=vms, defender=defender
+        ),
+    )
 
 
 def build_access_control(config: StackConfig, net: Network) -> tuple[JitRequesterRole, DenyWildcardSourcePolicy]:
@@ -81,8 +112,9 @@ def build_access_control(config: StackConfig, net: Network) -> tuple[JitRequeste
     guardrails = DenyWildcardSourcePolicy("guardrails", config.guardrails, opts=after_group)
     pulumi.export("requesterRoleId", role.role_definition_id)
     pulumi.export("requesterRoleName", role.role_name)
-    pulumi.export("wildcardPolicyAssignmentIds", {"nsg": guardrails.nsg_assignment_id,
-                                                  "jit": guardrails.jit_assignment_id})
+    pulumi.export(
+        "wildcardPolicyAssignmentIds", {"nsg": guardrails.nsg_assignment_id, "jit": guardrails.jit_assignment_id}
+    )
     return role, guardrails
 
 
@@ -90,27 +122,49 @@ def build_audit(config: StackConfig, net: Network, role: JitRequesterRole) -> Ji
     """The audit trail: activity log to Log Analytics, alerts, the decision table, saved searches."""
     if config.audit is None:
         return None
-    audit = JitAuditTrail("audit", dataclasses.replace(
-        config.audit, resource_group_name=net.resource_group.name, requester_role=role.role_definition_guid))
+    audit = JitAuditTrail(
+        "audit",
+        dataclasses.replace(
+            config.audit, resource_group_name=net.resource_group.name, requester_role=role.role_definition_guid
+        ),
+    )
     pulumi.export("auditWorkspaceId", audit.workspace_id)
     pulumi.export("auditQueryNames", audit.query_names)
     pulumi.export("auditDecisionTable", audit.decision_table)
     return audit
 
 
-def build_approvals(config: StackConfig, net: Network, vms: list[JitProtectedVm], policy: JitAccessPolicy,
-                    role: JitRequesterRole, bastion: BastionAccess | None,
-                    audit: JitAuditTrail | None) -> JitApprovalWorkflow | None:
+def build_approvals(
+    config: StackConfig,
+    net: Network,
+    vms: list[JitProtectedVm],
+    policy: JitAccessPolicy,
+    role: JitRequesterRole,
+    bastion: BastionAccess | None,
+    audit: JitAuditTrail | None,
+) -> JitApprovalWorkflow | None:
     """The approval workflow: validate, ask an approver, then initiate with its managed identity."""
     if config.approvals is None:
         return None
-    approvals = JitApprovalWorkflow("approvals", approval_args_from_config(
-        config.approvals, resource_group_name=net.resource_group.name, location=config.location,
-        allowed_vms=allowed_vms_from_policy(policy.caps, {vm.settings.vm_name: vm.vm_id for vm in vms},
-                                            config.resource_group_name, config.policy.policy_name, config.location),
-        requester_role_definition_id=role.role_definition_id,
-        bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
-        audit=audit.sink if audit else None, tags=config.tags))
+    approvals = JitApprovalWorkflow(
+        "approvals",
+        approval_args_from_config(
+            config.approvals,
+            resource_group_name=net.resource_group.name,
+            location=config.location,
+            allowed_vms=allowed_vms_from_policy(
+                policy.caps,
+                {vm.settings.vm_name: vm.vm_id for vm in vms},
+                config.resource_group_name,
+                config.policy.policy_name,
+                config.location,
+            ),
+            requester_role_definition_id=role.role_definition_id,
+            bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
+            audit=audit.sink if audit else None,
+            tags=config.tags,
+        ),
+    )
     if audit:
         audit.allow_ingestion("approvals", approvals.principal_id)
     pulumi.export("approvalConnections", approvals.connection_names)
@@ -120,8 +174,13 @@ def build_approvals(config: StackConfig, net: Network, vms: list[JitProtectedVm]
     return approvals
 
 
-def export_outputs(vms: list[JitProtectedVm], policy: JitAccessPolicy, defender: DefenderForServers,
-                   bastion: BastionAccess | None, config: StackConfig) -> None:
+def export_outputs(
+    vms: list[JitProtectedVm],
+    policy: JitAccessPolicy,
+    defender: DefenderForServers,
+    bastion: BastionAccess | None,
+    config: StackConfig,
+) -> None:
     """Stack outputs: VM ids and addresses, the policy, and each VM's ports and duration caps."""
     names = [vm.settings.vm_name for vm in vms]
     pulumi.export("accessMode", config.access_mode)
@@ -133,8 +192,10 @@ def export_outputs(vms: list[JitProtectedVm], policy: JitAccessPolicy, defender:
     pulumi.export("jitPolicyName", policy.policy_name)
     pulumi.export("jitCaps", policy.caps)
     pulumi.export("defenderPricingId", defender.pricing_id)
-    pulumi.export("adminPasswords", pulumi.Output.secret(
-        {vm.settings.vm_name: vm.admin_password for vm in vms if vm.admin_password is not None}))
+    pulumi.export(
+        "adminPasswords",
+        pulumi.Output.secret({vm.settings.vm_name: vm.admin_password for vm in vms if vm.admin_password is not None}),
+    )
     if bastion is not None:
         pulumi.export("bastionHostId", bastion.bastion_host_id)
         pulumi.export("bastionSubnetPrefix", bastion.subnet_address_prefix)

@@ -11,25 +11,37 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
+from azure_jit_access import validation
+from azure_jit_access.approval_config import check_approvals_config
+from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
+from azure_jit_access.bastion import BastionAccessArgs, validate_bastion_args
+from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions
+from azure_jit_access.jit_policy import JitAccessPolicyArgs, JitVirtualMachine, resolve_policy
+from azure_jit_access.requester_role import (
+    JitRequesterRoleArgs,
+    RoleAssignee,
+    validate_assignable_scopes,
+    validate_assignee,
+)
+from azure_jit_access.validation import validate_mapping
+from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
+from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 from pulumi_azure_native import authorization
-
-from components import validation
-from components.approval_config import check_approvals_config
-from components.audit import JitAuditTrailArgs, resolve_audit_settings
-from components.bastion import BastionAccessArgs, validate_bastion_args
-from components.defender import DefenderForServersArgs, resolve_extensions
-from components.jit_policy import JitAccessPolicyArgs, JitVirtualMachine, resolve_policy
-from components.requester_role import JitRequesterRoleArgs, RoleAssignee, validate_assignable_scopes, validate_assignee
-from components.validation import validate_mapping
-from components.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
-from components.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 
 NAMESPACE = "azure-jit-access"
 ACCESS_MODES = ("public", "bastion")
 VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
 RULE_KEYS = {"name", "priority", "ports", "sources", "access", "direction", "protocol", "description"}
-AUDIT_KEYS = {"enabled", "alertEmails", "retentionInDays", "existingWorkspaceId", "exportActivityLog",
-              "alertFrequency", "alertWindow", "retainAuditData"}
+AUDIT_KEYS = {
+    "enabled",
+    "alertEmails",
+    "retentionInDays",
+    "existingWorkspaceId",
+    "exportActivityLog",
+    "alertFrequency",
+    "alertWindow",
+    "retainAuditData",
+}
 
 
 @dataclass
@@ -61,21 +73,42 @@ def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict)
     os_type = validation.validate_os_type(item["os"], f"{where}.os")
     public_ip = item.get("publicIp", mode == "public")
     if mode == "bastion" and public_ip:
-        raise ValueError(f"{where}.publicIp: in Bastion mode VMs get no public IP (they are reached through "
-                         "Bastion); remove publicIp")
-    raw_rules = [validate_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS)
-                 for i, r in enumerate(item.get("extraRules", []))]
-    rules = [NsgRule(name=r.get("name"), priority=r.get("priority"), destination_port_ranges=r.get("ports", []),
-                     source_address_prefixes=r.get("sources", []), access=r.get("access", "Allow"),
-                     direction=r.get("direction", "Inbound"), protocol=r.get("protocol", "Tcp"),
-                     description=r.get("description"))
-             for r in raw_rules]
+        raise ValueError(
+            f"{where}.publicIp: in Bastion mode VMs get no public IP (they are reached through "
+            "Bastion); remove publicIp"
+        )
+    raw_rules = [
+        validate_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS) for i, r in enumerate(item.get("extraRules", []))
+    ]
+    rules = [
+        NsgRule(
+            name=r.get("name"),
+            priority=r.get("priority"),
+            destination_port_ranges=r.get("ports", []),
+            source_address_prefixes=r.get("sources", []),
+            access=r.get("access", "Allow"),
+            direction=r.get("direction", "Inbound"),
+            protocol=r.get("protocol", "Tcp"),
+            description=r.get("description"),
+        )
+        for r in raw_rules
+    ]
     args = JitProtectedVmArgs(
-        resource_group_name="", subnet_id="", os_type=os_type, vm_name=item["name"],
-        computer_name=item.get("computerName"), size=item.get("size", "Standard_B2s"), image=item.get("image"),
-        public_ip=bool(public_ip), management_ports=item.get("ports"), winrm=bool(item.get("winrm", False)),
+        resource_group_name="",
+        subnet_id="",
+        os_type=os_type,
+        vm_name=item["name"],
+        computer_name=item.get("computerName"),
+        size=item.get("size", "Standard_B2s"),
+        image=item.get("image"),
+        public_ip=bool(public_ip),
+        management_ports=item.get("ports"),
+        winrm=bool(item.get("winrm", False)),
         ssh_public_key=cfg.get("sshPublicKey") if os_type == "linux" else None,
-        admin_username=cfg.get("adminUsername") or "azureuser", extra_rules=rules, tags=tags)
+        admin_username=cfg.get("adminUsername") or "azureuser",
+        extra_rules=rules,
+        tags=tags,
+    )
     try:
         resolve_vm_settings(item["name"], args)
     except ValueError as err:
@@ -96,11 +129,16 @@ def read_config() -> StackConfig:
     location = pulumi.Config("azure-native").require("location")
     mode = (cfg.get("accessMode") or "public").lower()
     if mode not in ACCESS_MODES:
-        raise ValueError(f"{NAMESPACE}:accessMode: {mode!r}; use 'public' (VM public IPs, JIT from your "
-                         "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)")
+        raise ValueError(
+            f"{NAMESPACE}:accessMode: {mode!r}; use 'public' (VM public IPs, JIT from your "
+            "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)"
+        )
     tags = validation.validate_tags(cfg.get_object("tags"), f"{NAMESPACE}:tags")
-    net = validate_mapping(cfg.require_object("network"), f"{NAMESPACE}:network",
-                   {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"})
+    net = validate_mapping(
+        cfg.require_object("network"),
+        f"{NAMESPACE}:network",
+        {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"},
+    )
     space = validation.validate_cidr(net.get("addressSpace"), f"{NAMESPACE}:network.addressSpace")
     workload = _check_subnet(net.get("workloadSubnetPrefix"), space, f"{NAMESPACE}:network.workloadSubnetPrefix")
     raw_vms = cfg.get_object("vms") or []
@@ -117,36 +155,58 @@ def read_config() -> StackConfig:
         prefix = _check_subnet(prefix, space, f"{NAMESPACE}:network.bastionSubnetPrefix")
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
-        raw = validate_mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion",
-                               {"sku", "enableTunneling"})
-        bastion = BastionAccessArgs(resource_group_name="", virtual_network_name="", subnet_address_prefix=prefix,
-                                    sku=raw.get("sku", "Basic"), enable_tunneling=bool(raw.get("enableTunneling")),
-                                    location=location, tags=tags)
+        raw = validate_mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
+        bastion = BastionAccessArgs(
+            resource_group_name="",
+            virtual_network_name="",
+            subnet_address_prefix=prefix,
+            sku=raw.get("sku", "Basic"),
+            enable_tunneling=bool(raw.get("enableTunneling")),
+            location=location,
+            tags=tags,
+        )
         validate_bastion_args(bastion)
     elif not sources:
-        raise ValueError(f"{NAMESPACE}:allowedSourcePrefixes: required in public mode: the public IPs or CIDRs "
-                         "JIT may open ports to (e.g. your office egress '203.0.113.0/28'), never '*'")
+        raise ValueError(
+            f"{NAMESPACE}:allowedSourcePrefixes: required in public mode: the public IPs or CIDRs "
+            "JIT may open ports to (e.g. your office egress '203.0.113.0/28'), never '*'"
+        )
     policy = JitAccessPolicyArgs(
-        resource_group_name="", location=location, virtual_machines=[], allowed_source_address_prefixes=sources,
+        resource_group_name="",
+        location=location,
+        virtual_machines=[],
+        allowed_source_address_prefixes=sources,
         max_request_access_duration=cfg.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
         policy_name=cfg.get("jitPolicyName") or "default",
-        bastion_subnet_prefix=bastion.subnet_address_prefix if bastion else None)
+        bastion_subnet_prefix=bastion.subnet_address_prefix if bastion else None,
+    )
     dry_vms = []
     for args in vms:
         settings = resolve_vm_settings(args.vm_name, args)
-        dry_vms.append(JitVirtualMachine(vm_id="", vm_name=settings.vm_name, guarded_ports=settings.management_ports,
-                                         has_public_ip=settings.public_ip))
+        dry_vms.append(
+            JitVirtualMachine(
+                vm_id="",
+                vm_name=settings.vm_name,
+                guarded_ports=settings.management_ports,
+                has_public_ip=settings.public_ip,
+            )
+        )
     try:
         resolved = resolve_policy(dataclasses.replace(policy, virtual_machines=dry_vms))
     except ValueError as err:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
-    raw_defender = validate_mapping(cfg.get_object("defender") or {}, f"{NAMESPACE}:defender",
-                            {"subscriptionId", "extensions", "retainOnDelete", "protect"})
-    defender = DefenderForServersArgs(subscription_id=raw_defender.get("subscriptionId"),
-                                      extensions=raw_defender.get("extensions", []),
-                                      retain_on_delete=bool(raw_defender.get("retainOnDelete", True)),
-                                      protect=bool(raw_defender.get("protect", True)))
+    raw_defender = validate_mapping(
+        cfg.get_object("defender") or {},
+        f"{NAMESPACE}:defender",
+        {"subscriptionId", "extensions", "retainOnDelete", "protect"},
+    )
+    defender = DefenderForServersArgs(
+        subscription_id=raw_defender.get("subscriptionId"),
+        extensions=raw_defender.get("extensions", []),
+        retain_on_delete=bool(raw_defender.get("retainOnDelete", True)),
+        protect=bool(raw_defender.get("protect", True)),
+    )
     resolve_extensions(defender.extensions)
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
@@ -154,18 +214,36 @@ def read_config() -> StackConfig:
     requester, guardrails = _access_control(cfg, group)
     approvals = cfg.get_object("approvals")
     if approvals is not None:
-        check_approvals_config(approvals, resource_group=group, location=location, policy_name=policy.policy_name,
-                               caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
-                               bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
-                               audit=_audit_enabled(cfg))
-    return StackConfig(location=location, resource_group_name=group, access_mode=mode, address_space=space,
-                       workload_subnet_prefix=workload, vms=vms, policy=policy, defender=defender,
-                       requester=requester, guardrails=guardrails, bastion=bastion,
-                       audit=read_audit_config(cfg, location, tags), approvals=approvals, tags=tags)
+        check_approvals_config(
+            approvals,
+            resource_group=group,
+            location=location,
+            policy_name=policy.policy_name,
+            caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
+            bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
+            audit=_audit_enabled(cfg),
+        )
+    return StackConfig(
+        location=location,
+        resource_group_name=group,
+        access_mode=mode,
+        address_space=space,
+        workload_subnet_prefix=workload,
+        vms=vms,
+        policy=policy,
+        defender=defender,
+        requester=requester,
+        guardrails=guardrails,
+        bastion=bastion,
+        audit=read_audit_config(cfg, location, tags),
+        approvals=approvals,
+        tags=tags,
+    )
 
 
-def _access_control(cfg: pulumi.Config, resource_group_name: str
-                    ) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
+def _access_control(
+    cfg: pulumi.Config, resource_group_name: str
+) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
     """The requester role (assignable at the VMs' resource group) and the deny-wildcard-source policy."""
     subscription = authorization.get_client_config().subscription_id
     group_ids = cfg.get_object("requesterGroupIds") or []
@@ -182,19 +260,25 @@ def _access_control(cfg: pulumi.Config, resource_group_name: str
         assignees.append(assignee)
     requester = JitRequesterRoleArgs(
         assignable_scopes=validate_assignable_scopes(
-            [f"/subscriptions/{subscription}/resourceGroups/{resource_group_name}"]),
-        assignees=assignees, portal=bool(cfg.get_bool("requesterPortal")))
+            [f"/subscriptions/{subscription}/resourceGroups/{resource_group_name}"]
+        ),
+        assignees=assignees,
+        portal=bool(cfg.get_bool("requesterPortal")),
+    )
     try:
         scope = parse_policy_scope(cfg.get("policyScope") or f"/subscriptions/{subscription}")
         effect = validate_effect(cfg.get("policyEffect") or "Deny")
     except ValueError as err:
         raise ValueError(f"{NAMESPACE}:policyScope/policyEffect: {err}") from None
     if scope.subscription_id and scope.subscription_id.lower() != subscription.lower():
-        raise ValueError(f"{NAMESPACE}:policyScope: {scope.scope} is outside the deployment subscription "
-                         f"{subscription}; the policy definitions are created there (use a management group "
-                         "id to cover several subscriptions)")
-    guardrails = DenyWildcardSourcePolicyArgs(scope=scope.scope, effect=effect,
-                                              assign_jit_audit_builtin=bool(cfg.get_bool("assignJitAuditPolicy")))
+        raise ValueError(
+            f"{NAMESPACE}:policyScope: {scope.scope} is outside the deployment subscription "
+            f"{subscription}; the policy definitions are created there (use a management group "
+            "id to cover several subscriptions)"
+        )
+    guardrails = DenyWildcardSourcePolicyArgs(
+        scope=scope.scope, effect=effect, assign_jit_audit_builtin=bool(cfg.get_bool("assignJitAuditPolicy"))
+    )
     return requester, guardrails
 
 
@@ -209,11 +293,17 @@ def read_audit_config(cfg: pulumi.Config, location: str, tags: dict) -> JitAudit
     if not raw.get("enabled", False):
         return None
     args = JitAuditTrailArgs(
-        resource_group_name="", location=location, alert_emails=raw.get("alertEmails", []),
-        existing_workspace_id=raw.get("existingWorkspaceId"), retention_in_days=raw.get("retentionInDays"),
+        resource_group_name="",
+        location=location,
+        alert_emails=raw.get("alertEmails", []),
+        existing_workspace_id=raw.get("existingWorkspaceId"),
+        retention_in_days=raw.get("retentionInDays"),
         export_activity_log=bool(raw.get("exportActivityLog", True)),
-        alert_frequency=raw.get("alertFrequency", "PT5M"), alert_window=raw.get("alertWindow", "PT30M"),
-        retain_audit_data=bool(raw.get("retainAuditData", True)), tags=tags)
+        alert_frequency=raw.get("alertFrequency", "PT5M"),
+        alert_window=raw.get("alertWindow", "PT30M"),
+        retain_audit_data=bool(raw.get("retainAuditData", True)),
+        tags=tags,
+    )
     try:
         resolve_audit_settings(args)
     except ValueError as err:

@@ -54,9 +54,10 @@ def _peak_mib() -> float:
 
 def child(args: argparse.Namespace) -> None:
     """Run one scenario in this (fresh) process and print its figures as JSON."""
+    from azure_jit_access.cli.preview.engine import run_program
+    from azure_jit_access.cli.preview.render import render_json
+
     from benchmarks.replay import harvest_aliases, recorded, replay
-    from jit_cli.preview.engine import run_program
-    from jit_cli.preview.render import render_json
 
     start = time.perf_counter()
     if args.child in ("ours", "harvest"):
@@ -80,8 +81,7 @@ def child(args: argparse.Namespace) -> None:
 
 def run_child(scenario: str, **paths: str) -> dict:
     """Start a child process for one scenario and read its figures."""
-    command = [sys.executable, __file__, "--child", scenario] + [
-        f"--{key}={value}" for key, value in paths.items()]
+    command = [sys.executable, __file__, "--child", scenario] + [f"--{key}={value}" for key, value in paths.items()]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"{scenario} failed:\n{done.stderr[-3000:]}")
@@ -93,8 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated VM counts (default 10,100,1000)")
     parser.add_argument("--per-group", type=int, default=50, help="VMs per resource group (default 50)")
-    parser.add_argument("--naive-max", type=int, default=1000,
-                        help="largest size to run the slow naive baseline for (default 1000)")
+    parser.add_argument(
+        "--naive-max", type=int, default=1000, help="largest size to run the slow naive baseline for (default 1000)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--program", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -122,8 +123,10 @@ def main() -> None:
                 rows["naive"] = run_child("naive", data=str(data), aliases=str(aliases))
             for name, row in rows.items():
                 per = 1000 * row["seconds"] / max(row["resources"], 1)
-                print(f"{name:<8} {vms:>6} {row['resources']:>10} {row['seconds']:>9.2f} {per:>12.2f} "
-                      f"{row['peak_mib']:>9.0f}")
+                print(
+                    f"{name:<8} {vms:>6} {row['resources']:>10} {row['seconds']:>9.2f} {per:>12.2f} "
+                    f"{row['peak_mib']:>9.0f}"
+                )
             ratio = f"ours/floor = {rows['ours']['seconds'] / rows['floor']['seconds']:.2f}x"
             if "naive" in rows:
                 ratio += f", naive/ours = {rows['naive']['seconds'] / rows['ours']['seconds']:.1f}x"

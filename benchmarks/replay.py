@@ -15,9 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
-
-from jit_cli.preview.engine import run_inline
-from jit_cli.preview.model import PreviewResult
+from azure_jit_access.cli.preview.engine import run_inline
+from azure_jit_access.cli.preview.model import PreviewResult
 
 # Inputs that name another resource (rather than hold its id), and the type of resource they name.
 NAME_REFERENCES = {
@@ -40,8 +39,11 @@ def harvest_aliases(result: PreviewResult) -> dict[str, list[str]]:
 
 def recorded(result: PreviewResult) -> list[dict[str, Any]]:
     """What a replay needs of each custom resource: type, logical and Azure name, id, inputs."""
-    return [{"type": r.type, "name": r.name, "azureName": r.outputs.get("name"), "id": r.id, "inputs": r.inputs}
-            for r in result.resources if r.custom]
+    return [
+        {"type": r.type, "name": r.name, "azureName": r.outputs.get("name"), "id": r.id, "inputs": r.inputs}
+        for r in result.resources
+        if r.custom
+    ]
 
 
 def sdk_class(type_: str) -> type[pulumi.CustomResource]:
@@ -92,8 +94,9 @@ def creation_order(resources: list[dict[str, Any]]) -> list[int]:
     needs: list[set[int]] = []
     for index, resource in enumerate(resources):
         found: set[int] = set()
-        _walk(resource["inputs"], None, lambda v, k, found=found: found.add(i) if (i := find(v, k)) is not None
-              else None)
+        _walk(
+            resource["inputs"], None, lambda v, k, found=found: found.add(i) if (i := find(v, k)) is not None else None
+        )
         needs.append(found - {index})
     order: list[int] = []
     placed: set[int] = set()
@@ -108,7 +111,7 @@ def creation_order(resources: list[dict[str, Any]]) -> list[int]:
 
 def replay(resources: list[dict[str, Any]], alias_types: dict[str, list[str]] | None) -> PreviewResult:
     """Create `resources` with their SDK classes, wired by Outputs; with the given aliases, or none."""
-    from components.aliases import drop_api_version_aliases
+    from azure_jit_access.aliases import drop_api_version_aliases
 
     find = _lookup(resources)
 

@@ -1,6 +1,6 @@
 """Pulumi components for just-in-time VM access on Azure.
 
-    from components import JitProtectedVm, JitProtectedVmArgs, JitAccessPolicy, JitAccessPolicyArgs
+    from azure_jit_access import JitProtectedVm, JitProtectedVmArgs, JitAccessPolicy, JitAccessPolicyArgs
 
 Names are resolved on first use (PEP 562), so a program that uses only the VM component never imports the
 Logic Apps or Monitor modules of azure-native: each of those costs import time on every `pulumi up`.
@@ -12,22 +12,36 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "components.vm": ["JitProtectedVm", "JitProtectedVmArgs", "resolve_vm_settings"],
-    "components.nsg_rules": ["NsgRule"],
-    "components.defender": ["DefenderForServers", "DefenderForServersArgs", "DefenderExtension"],
-    "components.jit_policy": ["JitAccessPolicy", "JitAccessPolicyArgs", "JitVirtualMachine", "JitPortRule",
-                              "resolve_policy"],
-    "components.bastion": ["BastionAccess", "BastionAccessArgs"],
-    "components.requester_role": ["JitRequesterRole", "JitRequesterRoleArgs", "RoleAssignee", "requester_actions",
-                                  "role_definition_guid"],
-    "components.wildcard_policy": ["DenyWildcardSourcePolicy", "DenyWildcardSourcePolicyArgs", "MANAGEMENT_PORTS",
-                                   "WILDCARD_SOURCES"],
-    "components.approval_workflow": ["JitApprovalWorkflow", "JitApprovalWorkflowArgs", "AllowedVm"],
-    "components.workflow_request": ["FormsTrigger", "FormFields", "HttpTrigger"],
-    "components.workflow_validation": ["ValidationSpec", "VmRule", "rejection_reason"],
-    "components.audit": ["JitAuditTrail", "JitAuditTrailArgs", "resolve_audit_settings"],
-    "components.audit_sink": ["AuditSink"],
-    "components.aliases": ["with_alias_pruning"],
+    "azure_jit_access.vm": ["JitProtectedVm", "JitProtectedVmArgs", "resolve_vm_settings"],
+    "azure_jit_access.nsg_rules": ["NsgRule"],
+    "azure_jit_access.defender": ["DefenderForServers", "DefenderForServersArgs", "DefenderExtension"],
+    "azure_jit_access.jit_policy": [
+        "JitAccessPolicy",
+        "JitAccessPolicyArgs",
+        "JitVirtualMachine",
+        "JitPortRule",
+        "resolve_policy",
+    ],
+    "azure_jit_access.bastion": ["BastionAccess", "BastionAccessArgs"],
+    "azure_jit_access.requester_role": [
+        "JitRequesterRole",
+        "JitRequesterRoleArgs",
+        "RoleAssignee",
+        "requester_actions",
+        "role_definition_guid",
+    ],
+    "azure_jit_access.wildcard_policy": [
+        "DenyWildcardSourcePolicy",
+        "DenyWildcardSourcePolicyArgs",
+        "MANAGEMENT_PORTS",
+        "WILDCARD_SOURCES",
+    ],
+    "azure_jit_access.approval_workflow": ["JitApprovalWorkflow", "JitApprovalWorkflowArgs", "AllowedVm"],
+    "azure_jit_access.workflow_request": ["FormsTrigger", "FormFields", "HttpTrigger"],
+    "azure_jit_access.workflow_validation": ["ValidationSpec", "VmRule", "rejection_reason"],
+    "azure_jit_access.audit": ["JitAuditTrail", "JitAuditTrailArgs", "resolve_audit_settings"],
+    "azure_jit_access.audit_sink": ["AuditSink"],
+    "azure_jit_access.aliases": ["with_alias_pruning"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -36,10 +50,10 @@ __all__ = sorted(_MODULE_OF) + ["kql", "validation"]
 
 def __getattr__(name: str) -> Any:
     if name in ("kql", "validation"):
-        return importlib.import_module(f"components.{name}")
+        return importlib.import_module(f"azure_jit_access.{name}")
     module = _MODULE_OF.get(name)
     if module is None:
-        raise AttributeError(f"module 'components' has no attribute {name!r}")
+        raise AttributeError(f"module 'azure_jit_access' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
 
 

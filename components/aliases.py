@@ -34,7 +34,7 @@ def is_api_version_alias(alias: object, type_: str) -> bool:
     aliased = alias.type_
     if package != "azure-native" or not (aliased.startswith(prefix) and aliased.endswith(suffix)):
         return False
-    return _API_VERSION.fullmatch(aliased[len(prefix):len(aliased) - len(suffix)]) is not None
+    return _API_VERSION.fullmatch(aliased[len(prefix) : len(aliased) - len(suffix)]) is not None
 
 
 def drop_api_version_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:

@@ -17,23 +17,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pulumi
-
-from components.approval_workflow import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
-from components.audit_sink import AuditSink
-from components.validation import duration_minutes, validate_mapping
-from components.workflow_request import FormFields, FormsTrigger, HttpTrigger
-from components.workflow_validation import MAX_DURATION_MINUTES
+from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
+from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.validation import duration_minutes, validate_mapping
+from azure_jit_access.workflow_request import FormFields, FormsTrigger, HttpTrigger
+from azure_jit_access.workflow_validation import MAX_DURATION_MINUTES
 
 CONFIG_KEYS = {"tenantId", "approvers", "approvalTimeout", "maxDurationMinutes", "http", "forms"}
 HTTP_KEYS = {"audience", "allowedCallerIpRanges"}
 FORMS_KEYS = {"formId", "fields"}
-FIELD_KEYS = {"vm": "vm", "port": "port", "sourceIp": "source_ip", "durationMinutes": "duration_minutes",
-              "justification": "justification"}
+FIELD_KEYS = {
+    "vm": "vm",
+    "port": "port",
+    "sourceIp": "source_ip",
+    "durationMinutes": "duration_minutes",
+    "justification": "justification",
+}
 
 
-def allowed_vms_from_policy(caps: Mapping[str, Sequence[Mapping[str, object]]],
-                            vm_ids: Mapping[str, pulumi.Input[str]], resource_group: str, policy_name: str,
-                            location: str) -> list[AllowedVm]:
+def allowed_vms_from_policy(
+    caps: Mapping[str, Sequence[Mapping[str, object]]],
+    vm_ids: Mapping[str, pulumi.Input[str]],
+    resource_group: str,
+    policy_name: str,
+    location: str,
+) -> list[AllowedVm]:
     """One `AllowedVm` per VM of a `JitAccessPolicy` (its `caps`): its ports, and the shortest port cap."""
     allowed = []
     for vm_name, ports in caps.items():
@@ -42,9 +50,17 @@ def allowed_vms_from_policy(caps: Mapping[str, Sequence[Mapping[str, object]]],
         numbers = [int(p["port"]) for p in ports]  # type: ignore[call-overload]
         # One cap per VM: the shortest of its ports' caps, so no port is opened longer than its policy allows.
         cap = min(duration_minutes(str(p["maxRequestAccessDuration"]), f"caps.{vm_name}") for p in ports)
-        allowed.append(AllowedVm(name=vm_name, vm_id=vm_ids[vm_name], resource_group=resource_group,
-                                 jit_policy_name=policy_name, location=location, ports=numbers,
-                                 max_duration_minutes=cap))
+        allowed.append(
+            AllowedVm(
+                name=vm_name,
+                vm_id=vm_ids[vm_name],
+                resource_group=resource_group,
+                jit_policy_name=policy_name,
+                location=location,
+                ports=numbers,
+                max_duration_minutes=cap,
+            )
+        )
     return allowed
 
 
@@ -56,35 +72,56 @@ def _strings(value: object, where: str) -> list[str]:
     return list(value)
 
 
-def approval_args_from_config(raw: object, *, resource_group_name: pulumi.Input[str], location: str,
-                              allowed_vms: Sequence[AllowedVm], requester_role_definition_id: pulumi.Input[str],
-                              bastion_source_prefixes: Sequence[str] = (), audit: AuditSink | None = None,
-                              tags: Mapping[str, str] | None = None,
-                              where: str = "azure-jit-access:approvals") -> JitApprovalWorkflowArgs:
+def approval_args_from_config(
+    raw: object,
+    *,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    allowed_vms: Sequence[AllowedVm],
+    requester_role_definition_id: pulumi.Input[str],
+    bastion_source_prefixes: Sequence[str] = (),
+    audit: AuditSink | None = None,
+    tags: Mapping[str, str] | None = None,
+    where: str = "azure-jit-access:approvals",
+) -> JitApprovalWorkflowArgs:
     """The component's args from the `approvals` config mapping; ValueError names the key."""
     config = validate_mapping(raw, where, CONFIG_KEYS)
     http = forms = None
     if config.get("http") is not None:
         item = validate_mapping(config["http"], f"{where}.http", HTTP_KEYS)
-        http = HttpTrigger(audience=str(item.get("audience") or ""), allowed_caller_ip_ranges=tuple(
-            _strings(item.get("allowedCallerIpRanges"), f"{where}.http.allowedCallerIpRanges")))
+        http = HttpTrigger(
+            audience=str(item.get("audience") or ""),
+            allowed_caller_ip_ranges=tuple(
+                _strings(item.get("allowedCallerIpRanges"), f"{where}.http.allowedCallerIpRanges")
+            ),
+        )
     if config.get("forms") is not None:
         item = validate_mapping(config["forms"], f"{where}.forms", FORMS_KEYS)
         fields = validate_mapping(item.get("fields"), f"{where}.forms.fields", set(FIELD_KEYS))
         missing = sorted(set(FIELD_KEYS) - set(fields))
         if missing:
             raise ValueError(f"{where}.forms.fields: give the question id of {missing}")
-        forms = FormsTrigger(form_id=str(item.get("formId") or ""),
-                             fields=FormFields(**{FIELD_KEYS[k]: fields[k] for k in FIELD_KEYS}))  # type: ignore[arg-type]
+        forms = FormsTrigger(
+            form_id=str(item.get("formId") or ""), fields=FormFields(**{FIELD_KEYS[k]: fields[k] for k in FIELD_KEYS})
+        )  # type: ignore[arg-type]
     cap = config.get("maxDurationMinutes", MAX_DURATION_MINUTES)
     if isinstance(cap, bool) or not isinstance(cap, int):
         raise ValueError(f"{where}.maxDurationMinutes: give whole minutes such as 180, got {cap!r}")
     args = JitApprovalWorkflowArgs(
-        resource_group_name=resource_group_name, location=location, tenant_id=str(config.get("tenantId") or ""),
-        approvers=_strings(config.get("approvers"), f"{where}.approvers"), allowed_vms=list(allowed_vms),
-        requester_role_definition_id=requester_role_definition_id, forms=forms, http=http,
-        approval_timeout=str(config.get("approvalTimeout") or "PT8H"), max_duration_minutes=cap,
-        bastion_source_prefixes=list(bastion_source_prefixes), audit=audit, tags=dict(tags or {}))
+        resource_group_name=resource_group_name,
+        location=location,
+        tenant_id=str(config.get("tenantId") or ""),
+        approvers=_strings(config.get("approvers"), f"{where}.approvers"),
+        allowed_vms=list(allowed_vms),
+        requester_role_definition_id=requester_role_definition_id,
+        forms=forms,
+        http=http,
+        approval_timeout=str(config.get("approvalTimeout") or "PT8H"),
+        max_duration_minutes=cap,
+        bastion_source_prefixes=list(bastion_source_prefixes),
+        audit=audit,
+        tags=dict(tags or {}),
+    )
     try:
         workflow_settings(args)
     except ValueError as err:
@@ -92,17 +129,32 @@ def approval_args_from_config(raw: object, *, resource_group_name: pulumi.Input[
     return args
 
 
-def check_approvals_config(raw: object, *, resource_group: str, location: str,
-                           caps: Mapping[str, Sequence[Mapping[str, object]]], policy_name: str,
-                           bastion_source_prefixes: Sequence[str] = (), audit: bool = False,
-                           where: str = "azure-jit-access:approvals") -> None:
+def check_approvals_config(
+    raw: object,
+    *,
+    resource_group: str,
+    location: str,
+    caps: Mapping[str, Sequence[Mapping[str, object]]],
+    policy_name: str,
+    bastion_source_prefixes: Sequence[str] = (),
+    audit: bool = False,
+    where: str = "azure-jit-access:approvals",
+) -> None:
     """Validate the `approvals` config before any resource exists (ids not known yet are placeholders)."""
     placeholder = "00000000-0000-0000-0000-000000000000"
-    vm_ids = {name: f"/subscriptions/{placeholder}/resourceGroups/{resource_group}/providers/Microsoft.Compute/"
-                    f"virtualMachines/{name}" for name in caps}
+    vm_ids = {
+        name: f"/subscriptions/{placeholder}/resourceGroups/{resource_group}/providers/Microsoft.Compute/"
+        f"virtualMachines/{name}"
+        for name in caps
+    }
     sink = AuditSink(logs_ingestion_endpoint="https://placeholder", dcr_immutable_id="dcr-0") if audit else None
     approval_args_from_config(
-        raw, resource_group_name=resource_group, location=location,
+        raw,
+        resource_group_name=resource_group,
+        location=location,
         allowed_vms=allowed_vms_from_policy(caps, vm_ids, resource_group, policy_name, location),
         requester_role_definition_id=f"/providers/Microsoft.Authorization/roleDefinitions/{placeholder}",
-        bastion_source_prefixes=bastion_source_prefixes, audit=sink, where=where)
+        bastion_source_prefixes=bastion_source_prefixes,
+        audit=sink,
+        where=where,
+    )

@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from azure_jit_access import type_tokens
+from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.workflow_definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
+from azure_jit_access.workflow_request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
+from azure_jit_access.workflow_validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from pulumi_azure_native import authorization, logic, web
-
-from components.aliases import with_alias_pruning
-from components.audit_sink import AuditSink
-from components.workflow_definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
-from components.workflow_request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
-from components.workflow_validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 
 FORBIDDEN_ROLES = {
     "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
@@ -34,11 +34,16 @@ FORBIDDEN_ROLES = {
 }
 """Built-in roles that would let the workflow (or whoever controls it) do far more than request JIT access."""
 ROLE_ASSIGNMENT_NAMESPACE = uuid.UUID("3d0c52b4-7f8e-4c57-9a51-5f0e3f1a7b21")
-_VM_ID = re.compile(r"^(?P<group>/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+))/providers/"
-                    r"Microsoft\.Compute/virtualMachines/(?P<vm>[^/]+)$", re.IGNORECASE)
-_ROLE_ID = re.compile(r"^(/[^/]+/[^/]+)*/providers/Microsoft\.Authorization/roleDefinitions/"
-                      r"(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
-                      re.IGNORECASE)
+_VM_ID = re.compile(
+    r"^(?P<group>/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+))/providers/"
+    r"Microsoft\.Compute/virtualMachines/(?P<vm>[^/]+)$",
+    re.IGNORECASE,
+)
+_ROLE_ID = re.compile(
+    r"^(/[^/]+/[^/]+)*/providers/Microsoft\.Authorization/roleDefinitions/"
+    r"(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()-]{0,89}$")
 
 
@@ -103,8 +108,9 @@ def workflow_settings(args: JitApprovalWorkflowArgs) -> WorkflowSettings:
     if not isinstance(args.location, str) or not re.match(r"^[a-z0-9]+$", args.location):
         raise ValueError(f"location: give an Azure region name such as 'westeurope', got {args.location!r}")
     if not 5 <= args.max_duration_minutes <= MAX_DURATION_MINUTES:
-        raise ValueError(f"max_duration_minutes: JIT allows 5 to {MAX_DURATION_MINUTES} minutes, "
-                         f"got {args.max_duration_minutes}")
+        raise ValueError(
+            f"max_duration_minutes: JIT allows 5 to {MAX_DURATION_MINUTES} minutes, got {args.max_duration_minutes}"
+        )
     if args.requester_role_definition_id is None:
         raise ValueError("requester_role_definition_id: give the JitRequesterRole's role definition id")
     if isinstance(args.requester_role_definition_id, str):
@@ -119,12 +125,19 @@ def workflow_settings(args: JitApprovalWorkflowArgs) -> WorkflowSettings:
             raise ValueError(f"{where}.location: give the policy's region such as 'westeurope', got {vm.location!r}")
         if isinstance(vm.vm_id, str):
             initiate_uri(vm, vm.vm_id, where)
-    rules = tuple(VmRule(vm.name, tuple(vm.ports), min(vm.max_duration_minutes, args.max_duration_minutes))
-                  for vm in args.allowed_vms)
+    rules = tuple(
+        VmRule(vm.name, tuple(vm.ports), min(vm.max_duration_minutes, args.max_duration_minutes))
+        for vm in args.allowed_vms
+    )
     settings = WorkflowSettings(
-        tenant_id=args.tenant_id, approvers=tuple(args.approvers),
+        tenant_id=args.tenant_id,
+        approvers=tuple(args.approvers),
         validation=ValidationSpec(vms=rules, bastion_source_prefixes=tuple(args.bastion_source_prefixes)),
-        forms=args.forms, http=args.http, approval_timeout=args.approval_timeout, audit=args.audit is not None)
+        forms=args.forms,
+        http=args.http,
+        approval_timeout=args.approval_timeout,
+        audit=args.audit is not None,
+    )
     build_definition(settings)  # validates everything it is built from
     return settings
 
@@ -133,13 +146,17 @@ def check_requester_role(role_definition_id: str) -> str:
     """The role id, refused when it is not a role definition id or is a broad built-in role."""
     match = _ROLE_ID.match(role_definition_id or "")
     if not match:
-        raise ValueError("requester_role_definition_id: give the full role definition id "
-                         "('/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>'), "
-                         f"got {role_definition_id!r}")
+        raise ValueError(
+            "requester_role_definition_id: give the full role definition id "
+            "('/subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>'), "
+            f"got {role_definition_id!r}"
+        )
     broad = FORBIDDEN_ROLES.get(match["guid"].lower())
     if broad:
-        raise ValueError(f"requester_role_definition_id: {broad} is far more than the workflow needs; assign the "
-                         "custom JIT requester role (JitRequesterRole) instead")
+        raise ValueError(
+            f"requester_role_definition_id: {broad} is far more than the workflow needs; assign the "
+            "custom JIT requester role (JitRequesterRole) instead"
+        )
     return role_definition_id
 
 
@@ -147,13 +164,19 @@ def initiate_uri(vm: AllowedVm, vm_id: str, field_name: str = "allowed_vms") -> 
     """The ARM `initiate` URL of the JIT policy covering `vm`, checked against the VM's id."""
     match = _VM_ID.match(vm_id or "")
     if not match:
-        raise ValueError(f"{field_name}.vm_id: give the VM's ARM id ('/subscriptions/<id>/resourceGroups/<rg>/"
-                         f"providers/Microsoft.Compute/virtualMachines/<name>'), got {vm_id!r}")
+        raise ValueError(
+            f"{field_name}.vm_id: give the VM's ARM id ('/subscriptions/<id>/resourceGroups/<rg>/"
+            f"providers/Microsoft.Compute/virtualMachines/<name>'), got {vm_id!r}"
+        )
     if match["rg"].lower() != vm.resource_group.lower():
-        raise ValueError(f"{field_name}.resource_group: '{vm.resource_group}' is not the VM's resource group "
-                         f"'{match['rg']}' (the JIT policy lives in the VM's resource group)")
-    return (f"{ARM_AUDIENCE.rstrip('/')}{match['group']}/providers/Microsoft.Security/locations/{vm.location}/"
-            f"jitNetworkAccessPolicies/{vm.jit_policy_name}/initiate?api-version=2020-01-01")
+        raise ValueError(
+            f"{field_name}.resource_group: '{vm.resource_group}' is not the VM's resource group "
+            f"'{match['rg']}' (the JIT policy lives in the VM's resource group)"
+        )
+    return (
+        f"{ARM_AUDIENCE.rstrip('/')}{match['group']}/providers/Microsoft.Security/locations/{vm.location}/"
+        f"jitNetworkAccessPolicies/{vm.jit_policy_name}/initiate?api-version=2020-01-01"
+    )
 
 
 def resource_group_scope(vm: AllowedVm, vm_id: str) -> str:
@@ -173,15 +196,24 @@ def _access_control_args(settings: WorkflowSettings) -> logic.FlowAccessControlC
     if wire is None:
         return None
     triggers = wire["triggers"]
-    policies = {name: logic.OpenAuthenticationAccessPolicyArgs(
-        type=policy["type"], claims=[logic.OpenAuthenticationPolicyClaimArgs(name=c["name"], value=c["value"])
-                                     for c in policy["claims"]])
-        for name, policy in triggers["openAuthenticationPolicies"]["policies"].items()}
-    ranges = [logic.IpAddressRangeArgs(address_range=r["addressRange"])
-              for r in triggers.get("allowedCallerIpAddresses", [])] or None
-    return logic.FlowAccessControlConfigurationArgs(triggers=logic.FlowAccessControlConfigurationPolicyArgs(
-        open_authentication_policies=logic.OpenAuthenticationAccessPoliciesArgs(policies=policies),
-        allowed_caller_ip_addresses=ranges))
+    policies = {
+        name: logic.OpenAuthenticationAccessPolicyArgs(
+            type=policy["type"],
+            claims=[
+                logic.OpenAuthenticationPolicyClaimArgs(name=c["name"], value=c["value"]) for c in policy["claims"]
+            ],
+        )
+        for name, policy in triggers["openAuthenticationPolicies"]["policies"].items()
+    }
+    ranges = [
+        logic.IpAddressRangeArgs(address_range=r["addressRange"]) for r in triggers.get("allowedCallerIpAddresses", [])
+    ] or None
+    return logic.FlowAccessControlConfigurationArgs(
+        triggers=logic.FlowAccessControlConfigurationPolicyArgs(
+            open_authentication_policies=logic.OpenAuthenticationAccessPoliciesArgs(policies=policies),
+            allowed_caller_ip_addresses=ranges,
+        )
+    )
 
 
 class JitApprovalWorkflow(pulumi.ComponentResource):
@@ -214,45 +246,74 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
     def __init__(self, name: str, args: JitApprovalWorkflowArgs, opts: pulumi.ResourceOptions | None = None):
         settings = workflow_settings(args)  # before any resource: a bad input never half-deploys
         definition = build_definition(settings)
-        super().__init__("azure-jit-access:approval_workflow:JitApprovalWorkflow", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.JIT_APPROVAL_WORKFLOW,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         child = pulumi.ResourceOptions(parent=self)
-        subscription = (pulumi.Output.from_input(args.subscription_id) if args.subscription_id
-                        else authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
-                        .subscription_id)
+        subscription = (
+            pulumi.Output.from_input(args.subscription_id)
+            if args.subscription_id
+            else authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self)).subscription_id
+        )
         tags = dict(args.tags) or None
 
         apis = ["office365"] + (["microsoftforms"] if args.forms else [])
         connections = {}
         for api in apis:
             api_id = subscription.apply(
-                lambda sub, api=api: f"/subscriptions/{sub}/providers/Microsoft.Web/locations/{args.location}"
-                                     f"/managedApis/{api}")
+                lambda sub, api=api: (
+                    f"/subscriptions/{sub}/providers/Microsoft.Web/locations/{args.location}/managedApis/{api}"
+                )
+            )
             connection = web.Connection(
-                f"{name}-{api}", resource_group_name=args.resource_group_name, location=args.location,
-                connection_name=f"{name}-{api}", tags=tags,
+                f"{name}-{api}",
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                connection_name=f"{name}-{api}",
+                tags=tags,
                 properties=web.ApiConnectionDefinitionPropertiesArgs(
-                    api=web.ApiReferenceArgs(id=api_id), display_name=f"{name} JIT approvals ({api})"),
-                opts=child)
+                    api=web.ApiReferenceArgs(id=api_id), display_name=f"{name} JIT approvals ({api})"
+                ),
+                opts=child,
+            )
             connections[api] = {"connectionId": connection.id, "connectionName": connection.name, "id": api_id}
 
-        targets = {vm.name.lower(): pulumi.Output.from_input(vm.vm_id).apply(
-            lambda vm_id, vm=vm: {"vmId": vm_id, "initiateUri": initiate_uri(vm, vm_id)})
-            for vm in args.allowed_vms}
-        parameters = {"$connections": logic.WorkflowParameterArgs(value=connections),
-                      "vmTargets": logic.WorkflowParameterArgs(value=targets)}
+        targets = {
+            vm.name.lower(): pulumi.Output.from_input(vm.vm_id).apply(
+                lambda vm_id, vm=vm: {"vmId": vm_id, "initiateUri": initiate_uri(vm, vm_id)}
+            )
+            for vm in args.allowed_vms
+        }
+        parameters = {
+            "$connections": logic.WorkflowParameterArgs(value=connections),
+            "vmTargets": logic.WorkflowParameterArgs(value=targets),
+        }
         if args.audit is not None:
             sink = args.audit
-            parameters["auditIngestionUri"] = logic.WorkflowParameterArgs(value=pulumi.Output.all(
-                sink.logs_ingestion_endpoint, sink.dcr_immutable_id).apply(
-                lambda parts: f"{parts[0].rstrip('/')}/dataCollectionRules/{parts[1]}/streams/{sink.stream_name}"
-                              "?api-version=2023-01-01"))
+            parameters["auditIngestionUri"] = logic.WorkflowParameterArgs(
+                value=pulumi.Output.all(sink.logs_ingestion_endpoint, sink.dcr_immutable_id).apply(
+                    lambda parts: (
+                        f"{parts[0].rstrip('/')}/dataCollectionRules/{parts[1]}/streams/{sink.stream_name}"
+                        "?api-version=2023-01-01"
+                    )
+                )
+            )
 
         workflow = logic.Workflow(
-            f"{name}-workflow", resource_group_name=args.resource_group_name, location=args.location,
-            identity=logic.ManagedServiceIdentityArgs(type="SystemAssigned"), state="Enabled",
-            definition=definition, parameters=parameters, access_control=_access_control_args(settings),
-            tags=tags, opts=child)
+            f"{name}-workflow",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            identity=logic.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            state="Enabled",
+            definition=definition,
+            parameters=parameters,
+            access_control=_access_control_args(settings),
+            tags=tags,
+            opts=child,
+        )
         principal_id = workflow.identity.apply(lambda identity: identity.principal_id if identity else None)
 
         role_id = pulumi.Output.from_input(args.requester_role_definition_id).apply(check_requester_role)
@@ -261,19 +322,35 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
             scopes.setdefault(vm.resource_group.lower(), vm)
         for group, vm in scopes.items():
             authorization.RoleAssignment(
-                f"{name}-requester-{group}", role_assignment_name=role_assignment_name(name, group),
-                principal_id=principal_id, principal_type="ServicePrincipal", role_definition_id=role_id,
+                f"{name}-requester-{group}",
+                role_assignment_name=role_assignment_name(name, group),
+                principal_id=principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=role_id,
                 scope=pulumi.Output.from_input(vm.vm_id).apply(lambda vm_id, vm=vm: resource_group_scope(vm, vm_id)),
-                description="JIT approval workflow: may request just-in-time access, nothing else", opts=child)
+                description="JIT approval workflow: may request just-in-time access, nothing else",
+                opts=child,
+            )
 
         self.workflow_id = workflow.id
         self.workflow_name = workflow.name
         self.principal_id = principal_id
         self.access_endpoint = workflow.access_endpoint
-        self.http_trigger_url = (pulumi.Output.concat(
-            workflow.access_endpoint, f"/triggers/{HTTP_TRIGGER}/paths/invoke?api-version=2016-10-01")
-            if args.http else None)
+        self.http_trigger_url = (
+            pulumi.Output.concat(
+                workflow.access_endpoint, f"/triggers/{HTTP_TRIGGER}/paths/invoke?api-version=2016-10-01"
+            )
+            if args.http
+            else None
+        )
         self.connection_names = pulumi.Output.all(*[c["connectionName"] for c in connections.values()])
-        self.register_outputs({"workflow_id": self.workflow_id, "workflow_name": self.workflow_name,
-                               "principal_id": self.principal_id, "access_endpoint": self.access_endpoint,
-                               "http_trigger_url": self.http_trigger_url, "connection_names": self.connection_names})
+        self.register_outputs(
+            {
+                "workflow_id": self.workflow_id,
+                "workflow_name": self.workflow_name,
+                "principal_id": self.principal_id,
+                "access_endpoint": self.access_endpoint,
+                "http_trigger_url": self.http_trigger_url,
+                "connection_names": self.connection_names,
+            }
+        )

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import isodate
 import pulumi
+from azure_jit_access import kql, type_tokens, validation
+from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.audit_table import DECISION_STREAM, DECISION_TABLE, create_decision_ingestion, grant_ingestion
 from pulumi_azure_native import authorization, monitor, operationalinsights
-
-from components import kql, validation
-from components.aliases import with_alias_pruning
-from components.audit_sink import AuditSink
-from components.audit_table import DECISION_STREAM, DECISION_TABLE, create_decision_ingestion, grant_ingestion
 
 DEFAULT_RETENTION_DAYS = 90
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 30, 730
@@ -32,8 +31,11 @@ QUERY_CATEGORY = "JIT access audit"
 MAX_FREQUENCY_MINUTES = 24 * 60
 MAX_WINDOW_MINUTES = 2 * 24 * 60
 _EMAIL = re.compile(r"^[^@\s;,<>'\"]+@[^@\s;,<>'\"]+\.[^@\s;,<>'\"]+$")
-_WORKSPACE_ID = re.compile(r"^/subscriptions/(?P<sub>[0-9a-fA-F-]{36})/resourceGroups/(?P<rg>[^/]+)/providers/"
-                           r"Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)$", re.IGNORECASE)
+_WORKSPACE_ID = re.compile(
+    r"^/subscriptions/(?P<sub>[0-9a-fA-F-]{36})/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)$",
+    re.IGNORECASE,
+)
 _SHORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,11}$")
 
 
@@ -112,8 +114,10 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
     """Validate the arguments; raises `ValueError` naming the field. Creates nothing."""
     emails = args.alert_emails
     if isinstance(emails, str) or not isinstance(emails, Sequence) or not emails:
-        raise ValueError("alert_emails: give at least one address to notify on every JIT initiate, e.g. "
-                         "['secops@contoso.com']; an alert nobody receives is no alert")
+        raise ValueError(
+            "alert_emails: give at least one address to notify on every JIT initiate, e.g. "
+            "['secops@contoso.com']; an alert nobody receives is no alert"
+        )
     seen: list[str] = []
     for index, email in enumerate(emails):
         if not isinstance(email, str) or not _EMAIL.match(email.strip()):
@@ -126,33 +130,53 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
     if args.existing_workspace_id is not None:
         match = _WORKSPACE_ID.match(str(args.existing_workspace_id).strip())
         if not match:
-            raise ValueError(f"existing_workspace_id: {args.existing_workspace_id!r} is not a workspace id; expected "
-                             "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/"
-                             "workspaces/<name>")
+            raise ValueError(
+                f"existing_workspace_id: {args.existing_workspace_id!r} is not a workspace id; expected "
+                "/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/"
+                "workspaces/<name>"
+            )
         if retention is not None:
-            raise ValueError("retention_in_days: only applies to a workspace this component creates; set the "
-                             "retention of the existing workspace where it is managed, or drop existing_workspace_id")
+            raise ValueError(
+                "retention_in_days: only applies to a workspace this component creates; set the "
+                "retention of the existing workspace where it is managed, or drop existing_workspace_id"
+            )
         workspace_rg, workspace_name = match["rg"], match["name"]
     else:
         retention = DEFAULT_RETENTION_DAYS if retention is None else retention
-        if not isinstance(retention, int) or isinstance(retention, bool) or \
-                not MIN_RETENTION_DAYS <= retention <= MAX_RETENTION_DAYS:
-            raise ValueError(f"retention_in_days: {retention!r}; a PerGB2018 workspace keeps data "
-                             f"{MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days (default {DEFAULT_RETENTION_DAYS})")
+        if (
+            not isinstance(retention, int)
+            or isinstance(retention, bool)
+            or not MIN_RETENTION_DAYS <= retention <= MAX_RETENTION_DAYS
+        ):
+            raise ValueError(
+                f"retention_in_days: {retention!r}; a PerGB2018 workspace keeps data "
+                f"{MIN_RETENTION_DAYS} to {MAX_RETENTION_DAYS} days (default {DEFAULT_RETENTION_DAYS})"
+            )
     frequency = _minutes(args.alert_frequency, "alert_frequency", 1, MAX_FREQUENCY_MINUTES)
     window = _minutes(args.alert_window, "alert_window", 1, MAX_WINDOW_MINUTES)
     if window < frequency:
-        raise ValueError(f"alert_window: {args.alert_window} is shorter than alert_frequency "
-                         f"{args.alert_frequency}; events between two runs would never be looked at")
+        raise ValueError(
+            f"alert_window: {args.alert_window} is shorter than alert_frequency "
+            f"{args.alert_frequency}; events between two runs would never be looked at"
+        )
     _severity(args.initiate_alert_severity, "initiate_alert_severity")
     _severity(args.change_alert_severity, "change_alert_severity")
     if not isinstance(args.action_group_short_name, str) or not _SHORT_NAME.match(args.action_group_short_name):
-        raise ValueError(f"action_group_short_name: {args.action_group_short_name!r}; use 1 to 12 letters, digits, "
-                         "spaces, '-' or '_'")
+        raise ValueError(
+            f"action_group_short_name: {args.action_group_short_name!r}; use 1 to 12 letters, digits, "
+            "spaces, '-' or '_'"
+        )
     role = kql.requester_role_guid(args.requester_role) if args.requester_role is not None else None
-    return AuditSettings(alert_emails=tuple(seen), retention_in_days=retention, workspace_resource_group=workspace_rg,
-                         workspace_name=workspace_name, frequency_minutes=frequency, window_minutes=window,
-                         requester_role_guid=role, tags=validation.validate_tags(args.tags))
+    return AuditSettings(
+        alert_emails=tuple(seen),
+        retention_in_days=retention,
+        workspace_resource_group=workspace_rg,
+        workspace_name=workspace_name,
+        frequency_minutes=frequency,
+        window_minutes=window,
+        requester_role_guid=role,
+        tags=validation.validate_tags(args.tags),
+    )
 
 
 class JitAuditTrail(pulumi.ComponentResource):
@@ -180,8 +204,9 @@ class JitAuditTrail(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: JitAuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         settings = resolve_audit_settings(args)
-        super().__init__("azure-jit-access:audit:JitAuditTrail", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.JIT_AUDIT_TRAIL, name, None, with_alias_pruning(opts, args.keep_api_version_aliases)
+        )
         self._name = name
         self._settings = settings
         tags = settings.tags or None
@@ -213,8 +238,10 @@ class JitAuditTrail(pulumi.ComponentResource):
                 f"{name}-activity-log",
                 name=f"{name}-jit-audit",
                 workspace_id=self.workspace_id,
-                logs=[monitor.SubscriptionLogSettingsArgs(category=category, enabled=True)
-                      for category in ACTIVITY_LOG_CATEGORIES],
+                logs=[
+                    monitor.SubscriptionLogSettingsArgs(category=category, enabled=True)
+                    for category in ACTIVITY_LOG_CATEGORIES
+                ],
                 opts=child,
             )
 
@@ -224,33 +251,57 @@ class JitAuditTrail(pulumi.ComponentResource):
             location="Global",
             group_short_name=args.action_group_short_name,
             enabled=True,
-            email_receivers=[monitor.MicrosoftCommonEmailReceiverArgs(
-                name=f"audit-email-{index + 1}", email_address=email, use_common_alert_schema=True)
-                for index, email in enumerate(settings.alert_emails)],
+            email_receivers=[
+                monitor.MicrosoftCommonEmailReceiverArgs(
+                    name=f"audit-email-{index + 1}", email_address=email, use_common_alert_schema=True
+                )
+                for index, email in enumerate(settings.alert_emails)
+            ],
             tags=tags,
             opts=child,
         )
         self.action_group_id = action_group.id
         since = kql.kql_timespan(settings.frequency_minutes)
         self.initiate_alert_id = self._alert(
-            "initiate-alert", args, action_group, "JIT access initiated",
+            "initiate-alert",
+            args,
+            action_group,
+            "JIT access initiated",
             "Every JIT initiate (approved by the workflow or not): who, from which IP, which policy, status.",
-            kql.jit_initiations_query(since=since), args.initiate_alert_severity, ["Caller", "CorrelationId"])
+            kql.jit_initiations_query(since=since),
+            args.initiate_alert_severity,
+            ["Caller", "CorrelationId"],
+        )
         self.change_alert_id = self._alert(
-            "change-alert", args, action_group, "JIT access could have been widened",
+            "change-alert",
+            args,
+            action_group,
+            "JIT access could have been widened",
             "JIT policy or custom role changes, requester role assignments, NSG allow rules from any source.",
-            kql.privileged_changes_query(settings.requester_role_guid, since=since), args.change_alert_severity,
-            ["Finding", "CorrelationId"])
+            kql.privileged_changes_query(settings.requester_role_guid, since=since),
+            args.change_alert_severity,
+            ["Finding", "CorrelationId"],
+        )
 
         ingestion = create_decision_ingestion(
-            name, self, resource_group_name=args.resource_group_name, location=args.location,
-            workspace_id=self.workspace_id, workspace_resource_group_name=workspace_rg, workspace_name=workspace_name,
-            retain_on_delete=args.retain_audit_data, tags=tags)
+            name,
+            self,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            workspace_id=self.workspace_id,
+            workspace_resource_group_name=workspace_rg,
+            workspace_name=workspace_name,
+            retain_on_delete=args.retain_audit_data,
+            tags=tags,
+        )
         self._rule = ingestion.rule
         self.data_collection_rule_id = ingestion.rule.id
         self.decision_table = DECISION_TABLE
-        self.sink = AuditSink(logs_ingestion_endpoint=ingestion.logs_ingestion_endpoint,
-                              dcr_immutable_id=ingestion.rule_immutable_id, stream_name=DECISION_STREAM)
+        self.sink = AuditSink(
+            logs_ingestion_endpoint=ingestion.logs_ingestion_endpoint,
+            dcr_immutable_id=ingestion.rule_immutable_id,
+            stream_name=DECISION_STREAM,
+        )
 
         self.query_names = []
         for query in kql.saved_queries(settings.requester_role_guid):
@@ -268,15 +319,29 @@ class JitAuditTrail(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[ingestion.table]),
             )
             self.query_names.append(search_id)
-        self.register_outputs({
-            "workspaceId": self.workspace_id, "actionGroupId": self.action_group_id,
-            "initiateAlertId": self.initiate_alert_id, "changeAlertId": self.change_alert_id,
-            "dataCollectionRuleId": self.data_collection_rule_id, "decisionTable": self.decision_table,
-            "queryNames": self.query_names,
-        })
+        self.register_outputs(
+            {
+                "workspaceId": self.workspace_id,
+                "actionGroupId": self.action_group_id,
+                "initiateAlertId": self.initiate_alert_id,
+                "changeAlertId": self.change_alert_id,
+                "dataCollectionRuleId": self.data_collection_rule_id,
+                "decisionTable": self.decision_table,
+                "queryNames": self.query_names,
+            }
+        )
 
-    def _alert(self, suffix: str, args: JitAuditTrailArgs, action_group: monitor.ActionGroup, title: str,
-               description: str, query: str, severity: int, dimensions: list[str]) -> pulumi.Output[str]:
+    def _alert(
+        self,
+        suffix: str,
+        args: JitAuditTrailArgs,
+        action_group: monitor.ActionGroup,
+        title: str,
+        description: str,
+        query: str,
+        severity: int,
+        dimensions: list[str],
+    ) -> pulumi.Output[str]:
         rule = monitor.ScheduledQueryRule(
             f"{self._name}-{suffix}",
             resource_group_name=args.resource_group_name,
@@ -294,17 +359,24 @@ class JitAuditTrail(pulumi.ComponentResource):
             # A new workspace may not know the AzureActivity columns until its first event arrives; the queries
             # are checked against the table schemas by tests/components/test_kql.py instead.
             skip_query_validation=True,
-            criteria=monitor.ScheduledQueryRuleCriteriaArgs(all_of=[monitor.ConditionArgs(
-                query=query,
-                time_aggregation=monitor.TimeAggregation.COUNT,
-                operator=monitor.ConditionOperator.GREATER_THAN,
-                threshold=0,
-                # One alert per request (not one per run): every dimension value combination alerts alone.
-                dimensions=[monitor.DimensionArgs(name=d, operator=monitor.DimensionOperator.INCLUDE, values=["*"])
-                            for d in dimensions],
-                failing_periods=monitor.ConditionFailingPeriodsArgs(min_failing_periods_to_alert=1,
-                                                                    number_of_evaluation_periods=1),
-            )]),
+            criteria=monitor.ScheduledQueryRuleCriteriaArgs(
+                all_of=[
+                    monitor.ConditionArgs(
+                        query=query,
+                        time_aggregation=monitor.TimeAggregation.COUNT,
+                        operator=monitor.ConditionOperator.GREATER_THAN,
+                        threshold=0,
+                        # One alert per request (not one per run): every dimension value combination alerts alone.
+                        dimensions=[
+                            monitor.DimensionArgs(name=d, operator=monitor.DimensionOperator.INCLUDE, values=["*"])
+                            for d in dimensions
+                        ],
+                        failing_periods=monitor.ConditionFailingPeriodsArgs(
+                            min_failing_periods_to_alert=1, number_of_evaluation_periods=1
+                        ),
+                    )
+                ]
+            ),
             actions=monitor.ActionsArgs(action_groups=[action_group.id]),
             tags=self._settings.tags or None,
             opts=pulumi.ResourceOptions(parent=self),

@@ -35,8 +35,9 @@ class DecisionColumn:
 
 DECISION_COLUMNS: tuple[DecisionColumn, ...] = (
     DecisionColumn("TimeGenerated", "datetime", "When the workflow recorded the decision (UTC)."),
-    DecisionColumn("Decision", "string", "Approved, Rejected, TimedOut, SelfApprovalBlocked, Invalid, "
-                   "InitiateFailed or Error."),
+    DecisionColumn(
+        "Decision", "string", "Approved, Rejected, TimedOut, SelfApprovalBlocked, Invalid, InitiateFailed or Error."
+    ),
     DecisionColumn("Reason", "string", "Why: the validation failure, who approved or rejected, or the error."),
     DecisionColumn("Requester", "string", "Who asked (the signed-in user's UPN or e-mail)."),
     DecisionColumn("RequesterObjectId", "string", "The requester's Entra ID object id, when the trigger had one."),
@@ -104,8 +105,10 @@ def create_decision_ingestion(
         schema=operationalinsights.SchemaArgs(
             name=DECISION_TABLE,
             description="One record per JIT access request the approval workflow decided, approved or not.",
-            columns=[operationalinsights.ColumnArgs(name=c.name, type=_TABLE_TYPES[c.kql_type],
-                                                    description=c.description) for c in DECISION_COLUMNS],
+            columns=[
+                operationalinsights.ColumnArgs(name=c.name, type=_TABLE_TYPES[c.kql_type], description=c.description)
+                for c in DECISION_COLUMNS
+            ],
         ),
         opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=retain_on_delete),
     )
@@ -125,30 +128,52 @@ def create_decision_ingestion(
         location=location,
         description=f"JIT approval decisions -> {DECISION_TABLE}",
         data_collection_endpoint_id=endpoint.id,
-        stream_declarations={DECISION_STREAM: monitor.StreamDeclarationArgs(columns=[
-            monitor.ColumnDefinitionArgs(name=column, type=kind) for column, kind in record_stream_columns().items()
-        ])},
-        destinations=monitor.DataCollectionRuleDestinationsArgs(log_analytics=[
-            monitor.LogAnalyticsDestinationArgs(name=destination, workspace_resource_id=workspace_id)]),
-        data_flows=[monitor.DataFlowArgs(streams=[DECISION_STREAM], destinations=[destination],
-                                         transform_kql=decision_transform_kql(), output_stream=DECISION_STREAM)],
+        stream_declarations={
+            DECISION_STREAM: monitor.StreamDeclarationArgs(
+                columns=[
+                    monitor.ColumnDefinitionArgs(name=column, type=kind)
+                    for column, kind in record_stream_columns().items()
+                ]
+            )
+        },
+        destinations=monitor.DataCollectionRuleDestinationsArgs(
+            log_analytics=[monitor.LogAnalyticsDestinationArgs(name=destination, workspace_resource_id=workspace_id)]
+        ),
+        data_flows=[
+            monitor.DataFlowArgs(
+                streams=[DECISION_STREAM],
+                destinations=[destination],
+                transform_kql=decision_transform_kql(),
+                output_stream=DECISION_STREAM,
+            )
+        ],
         tags=dict(tags) if tags else None,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[table]),
     )
     ingestion_url = endpoint.logs_ingestion.apply(lambda logs: logs.endpoint if logs else None)
-    return DecisionIngestion(table=table, endpoint=endpoint, rule=rule,
-                             logs_ingestion_endpoint=ingestion_url, rule_immutable_id=rule.immutable_id)
+    return DecisionIngestion(
+        table=table,
+        endpoint=endpoint,
+        rule=rule,
+        logs_ingestion_endpoint=ingestion_url,
+        rule_immutable_id=rule.immutable_id,
+    )
 
 
-def grant_ingestion(resource_name: str, parent: pulumi.Resource, rule: monitor.DataCollectionRule,
-                    principal_id: pulumi.Input[str]) -> authorization.RoleAssignment:
+def grant_ingestion(
+    resource_name: str, parent: pulumi.Resource, rule: monitor.DataCollectionRule, principal_id: pulumi.Input[str]
+) -> authorization.RoleAssignment:
     """Monitoring Metrics Publisher for one identity on the rule only: it may append records, nothing else."""
     role_definition_id = rule.id.apply(
-        lambda rule_id: "/".join(rule_id.split("/")[:3])
-        + f"/providers/Microsoft.Authorization/roleDefinitions/{MONITORING_METRICS_PUBLISHER}")
+        lambda rule_id: (
+            "/".join(rule_id.split("/")[:3])
+            + f"/providers/Microsoft.Authorization/roleDefinitions/{MONITORING_METRICS_PUBLISHER}"
+        )
+    )
     # Role assignment names are GUIDs; derived from rule and principal, re-running never makes a second one.
-    assignment_name = pulumi.Output.all(rule.id, principal_id).apply(lambda values: str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"{values[0]}|{values[1]}|{MONITORING_METRICS_PUBLISHER}")))
+    assignment_name = pulumi.Output.all(rule.id, principal_id).apply(
+        lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{values[0]}|{values[1]}|{MONITORING_METRICS_PUBLISHER}"))
+    )
     return authorization.RoleAssignment(
         resource_name,
         role_assignment_name=assignment_name,

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
+from azure_jit_access import type_tokens, validation
+from azure_jit_access.aliases import with_alias_pruning
 from pulumi_azure_native import network
-
-from components import validation
-from components.aliases import with_alias_pruning
 
 BASTION_SUBNET_NAME = "AzureBastionSubnet"
 """Azure requires exactly this subnet name for Bastion."""
@@ -53,18 +52,25 @@ def validate_bastion_args(args: BastionAccessArgs) -> str:
     prefix = validation.validate_cidr(args.subnet_address_prefix, "subnet_address_prefix", MAX_BASTION_PREFIX_LENGTH)
     validation.validate_source_prefix(prefix, "subnet_address_prefix")  # never /0: it becomes the JIT source
     if (args.virtual_network_name is None) == (args.subnet_id is None):
-        raise ValueError("virtual_network_name / subnet_id: give exactly one: the VNet to create the "
-                         f"{BASTION_SUBNET_NAME} in, or the id of an existing {BASTION_SUBNET_NAME}")
+        raise ValueError(
+            "virtual_network_name / subnet_id: give exactly one: the VNet to create the "
+            f"{BASTION_SUBNET_NAME} in, or the id of an existing {BASTION_SUBNET_NAME}"
+        )
     if args.sku not in BASTION_SKUS:
-        raise ValueError(f"sku: {args.sku!r}; use one of {', '.join(BASTION_SKUS)} (the Developer SKU has no "
-                         "subnet of its own, so JIT could not name it as a source)")
+        raise ValueError(
+            f"sku: {args.sku!r}; use one of {', '.join(BASTION_SKUS)} (the Developer SKU has no "
+            "subnet of its own, so JIT could not name it as a source)"
+        )
     if args.enable_tunneling and args.sku == "Basic":
         raise ValueError("enable_tunneling: native client tunneling needs sku 'Standard' or 'Premium'")
     if args.scale_units is not None:
         if args.sku == "Basic":
             raise ValueError("scale_units: the Basic SKU has a fixed 2 instances; use sku 'Standard' to scale")
-        if isinstance(args.scale_units, bool) or not isinstance(args.scale_units, int) or \
-                not 2 <= args.scale_units <= 50:
+        if (
+            isinstance(args.scale_units, bool)
+            or not isinstance(args.scale_units, int)
+            or not 2 <= args.scale_units <= 50
+        ):
             raise ValueError(f"scale_units: {args.scale_units!r}; use a whole number from 2 to 50")
     validation.validate_tags(args.tags)
     return prefix
@@ -93,32 +99,61 @@ class BastionAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BastionAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         prefix = validate_bastion_args(args)  # before anything is registered
-        super().__init__("azure-jit-access:bastion:BastionAccess", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.BASTION_ACCESS,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) if args.tags else None
         if args.subnet_id is not None:
             subnet_id = pulumi.Output.from_input(args.subnet_id)
         else:
             subnet_id = network.Subnet(
-                f"{name}-subnet", subnet_name=BASTION_SUBNET_NAME, resource_group_name=args.resource_group_name,
-                virtual_network_name=args.virtual_network_name, address_prefix=prefix,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.subnet_depends_on))).id
+                f"{name}-subnet",
+                subnet_name=BASTION_SUBNET_NAME,
+                resource_group_name=args.resource_group_name,
+                virtual_network_name=args.virtual_network_name,
+                address_prefix=prefix,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.subnet_depends_on)),
+            ).id
         pip = network.PublicIPAddress(
-            f"{name}-pip", resource_group_name=args.resource_group_name, location=args.location, tags=tags,
+            f"{name}-pip",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=tags,
             sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-            public_ip_allocation_method="Static", public_ip_address_version="IPv4", opts=child)
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            opts=child,
+        )
         host = network.BastionHost(
-            f"{name}-host", resource_group_name=args.resource_group_name, location=args.location, tags=tags,
+            f"{name}-host",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=tags,
             sku=network.SkuArgs(name=args.sku),
-            enable_tunneling=args.enable_tunneling or None, scale_units=args.scale_units,
-            ip_configurations=[network.BastionHostIPConfigurationArgs(
-                name="bastion-ipconfig", subnet=network.SubResourceArgs(id=subnet_id),
-                public_ip_address=network.SubResourceArgs(id=pip.id))],
-            opts=child)
+            enable_tunneling=args.enable_tunneling or None,
+            scale_units=args.scale_units,
+            ip_configurations=[
+                network.BastionHostIPConfigurationArgs(
+                    name="bastion-ipconfig",
+                    subnet=network.SubResourceArgs(id=subnet_id),
+                    public_ip_address=network.SubResourceArgs(id=pip.id),
+                )
+            ],
+            opts=child,
+        )
         self.subnet_address_prefix = prefix
         self.subnet_id = subnet_id
         self.bastion_host_id = host.id
         self.public_ip_address = pip.ip_address
-        self.register_outputs({"subnet_id": self.subnet_id, "bastion_host_id": self.bastion_host_id,
-                               "subnet_address_prefix": prefix, "public_ip_address": self.public_ip_address})
+        self.register_outputs(
+            {
+                "subnet_id": self.subnet_id,
+                "bastion_host_id": self.bastion_host_id,
+                "subnet_address_prefix": prefix,
+                "public_ip_address": self.public_ip_address,
+            }
+        )

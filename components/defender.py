@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from azure_jit_access import type_tokens, validation
+from azure_jit_access.aliases import with_alias_pruning
 from pulumi_azure_native import authorization, security
-
-from components import validation
-from components.aliases import with_alias_pruning
 
 
 @dataclass
@@ -51,8 +50,11 @@ def resolve_extensions(extensions: Sequence[DefenderExtension | str]) -> list[De
     resolved: list[DefenderExtension] = []
     for index, item in enumerate(extensions):
         extension = DefenderExtension(item) if isinstance(item, str) else item
-        if not isinstance(extension, DefenderExtension) or not isinstance(extension.name, str) or \
-                not extension.name.strip():
+        if (
+            not isinstance(extension, DefenderExtension)
+            or not isinstance(extension.name, str)
+            or not extension.name.strip()
+        ):
             raise ValueError(f"extensions[{index}]: {item!r} is not an extension name such as 'AgentlessVmScanning'")
         if any(e.name.lower() == extension.name.strip().lower() for e in resolved):
             raise ValueError(f"extensions[{index}]: '{extension.name}' is listed twice")
@@ -83,18 +85,24 @@ class DefenderForServers(pulumi.ComponentResource):
     pricing_id: pulumi.Output[str]
     scope_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: DefenderForServersArgs | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DefenderForServersArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         args = args or DefenderForServersArgs()
         subscription = validation.validate_subscription_id(args.subscription_id) if args.subscription_id else None
         extensions = resolve_extensions(args.extensions)
-        super().__init__("azure-jit-access:defender:DefenderForServers", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.DEFENDER_FOR_SERVERS,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         if subscription:
             scope_id = pulumi.Output.from_input(f"/subscriptions/{subscription}")
         else:
             scope_id = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self)).apply(
-                lambda config: f"/subscriptions/{config.subscription_id}")
+                lambda config: f"/subscriptions/{config.subscription_id}"
+            )
         self.pricing = security.Pricing(
             f"{name}-servers-p2",
             pricing_name="VirtualMachines",
@@ -103,10 +111,14 @@ class DefenderForServers(pulumi.ComponentResource):
             enforce=security.Enforce.TRUE if args.enforce else security.Enforce.FALSE,
             scope_id=scope_id,
             extensions=[
-                security.ExtensionArgs(name=e.name, is_enabled="True" if e.enabled else "False",
-                                       additional_extension_properties=dict(e.properties) if e.properties else None)
+                security.ExtensionArgs(
+                    name=e.name,
+                    is_enabled="True" if e.enabled else "False",
+                    additional_extension_properties=dict(e.properties) if e.properties else None,
+                )
                 for e in extensions
-            ] or None,
+            ]
+            or None,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete, protect=args.protect),
         )
         self.pricing_id = self.pricing.id

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from azure_jit_access import type_tokens, validation
+from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.defender import DefenderForServers
+from azure_jit_access.vm import JitProtectedVm
 from pulumi_azure_native import security
-
-from components import validation
-from components.aliases import with_alias_pruning
-from components.defender import DefenderForServers
-from components.vm import JitProtectedVm
 
 
 @dataclass
@@ -50,9 +49,15 @@ class JitVirtualMachine:
     @classmethod
     def from_vm(cls, vm: JitProtectedVm, ports: Sequence[int | JitPortRule] | None = None) -> JitVirtualMachine:
         """Entry for a `JitProtectedVm`: all its management ports unless `ports` narrows them."""
-        return cls(vm_id=vm.vm_id, vm_name=vm.settings.vm_name, ports=ports,
-                   guarded_ports=vm.settings.management_ports, resource_group_name=vm.resource_group_name,
-                   location=vm.location, has_public_ip=vm.settings.public_ip)
+        return cls(
+            vm_id=vm.vm_id,
+            vm_name=vm.settings.vm_name,
+            ports=ports,
+            guarded_ports=vm.settings.management_ports,
+            resource_group_name=vm.resource_group_name,
+            location=vm.location,
+            has_public_ip=vm.settings.public_ip,
+        )
 
 
 @dataclass
@@ -93,8 +98,12 @@ class ResolvedPort:
 
     def to_caps(self) -> dict:
         """The plain form used in stack outputs."""
-        return {"port": self.number, "protocol": self.protocol, "maxRequestAccessDuration":
-                self.max_request_access_duration, "allowedSourceAddressPrefixes": list(self.sources)}
+        return {
+            "port": self.number,
+            "protocol": self.protocol,
+            "maxRequestAccessDuration": self.max_request_access_duration,
+            "allowedSourceAddressPrefixes": list(self.sources),
+        }
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,15 @@ def resolve_policy(args: JitAccessPolicyArgs) -> list[ResolvedVm]:
     bastion_mode = args.bastion_subnet_prefix is not None
     if bastion_mode:
         if list(args.allowed_source_address_prefixes):
-            raise ValueError("allowed_source_address_prefixes: in Bastion mode the only source is the Bastion "
-                             f"subnet ({args.bastion_subnet_prefix}); remove the other sources")
+            raise ValueError(
+                "allowed_source_address_prefixes: in Bastion mode the only source is the Bastion "
+                f"subnet ({args.bastion_subnet_prefix}); remove the other sources"
+            )
         default_sources = [validation.validate_source_prefix(args.bastion_subnet_prefix, "bastion_subnet_prefix")]
     elif list(args.allowed_source_address_prefixes):
         default_sources = validation.validate_source_prefixes(
-            args.allowed_source_address_prefixes, "allowed_source_address_prefixes")
+            args.allowed_source_address_prefixes, "allowed_source_address_prefixes"
+        )
     else:
         default_sources = []
     if isinstance(args.virtual_machines, (str, bytes)) or not list(args.virtual_machines):
@@ -142,18 +154,24 @@ def resolve_policy(args: JitAccessPolicyArgs) -> list[ResolvedVm]:
         for key, mine in (("resource_group_name", args.resource_group_name), ("location", args.location)):
             theirs = getattr(entry, key)
             if isinstance(theirs, str) and isinstance(mine, str) and not _same(theirs, mine):
-                raise ValueError(f"{where}.{key}: VM '{entry.vm_name}' is in '{theirs}' but the policy is for "
-                                 f"'{mine}'; one policy covers one resource group and location")
+                raise ValueError(
+                    f"{where}.{key}: VM '{entry.vm_name}' is in '{theirs}' but the policy is for "
+                    f"'{mine}'; one policy covers one resource group and location"
+                )
         if bastion_mode and entry.has_public_ip:
-            raise ValueError(f"{where}: VM '{entry.vm_name}' has a public IP; in Bastion mode VMs are reached "
-                             "through Bastion only: set public_ip=False")
-        resolved.append(ResolvedVm(entry, _resolve_ports(entry, where, protocol, duration, default_sources,
-                                                         bastion_mode)))
+            raise ValueError(
+                f"{where}: VM '{entry.vm_name}' has a public IP; in Bastion mode VMs are reached "
+                "through Bastion only: set public_ip=False"
+            )
+        resolved.append(
+            ResolvedVm(entry, _resolve_ports(entry, where, protocol, duration, default_sources, bastion_mode))
+        )
     return resolved
 
 
-def _resolve_ports(entry: JitVirtualMachine, where: str, protocol: str, duration: str,
-                   default_sources: list[str], bastion_mode: bool) -> tuple[ResolvedPort, ...]:
+def _resolve_ports(
+    entry: JitVirtualMachine, where: str, protocol: str, duration: str, default_sources: list[str], bastion_mode: bool
+) -> tuple[ResolvedPort, ...]:
     if entry.ports is None:
         if entry.guarded_ports is None:
             raise ValueError(f"{where}.ports: give the requestable ports of '{entry.vm_name}'")
@@ -172,26 +190,42 @@ def _resolve_ports(entry: JitVirtualMachine, where: str, protocol: str, duration
     for rule, number in zip(rules, numbers, strict=True):
         field_name = f"{where}.ports[{number}]"
         if entry.guarded_ports is not None and number not in entry.guarded_ports:
-            raise ValueError(f"{field_name}: port {number} is not a management port of '{entry.vm_name}' "
-                             f"({list(entry.guarded_ports)}); add it to the VM's management_ports so its NSG "
-                             "denies it outside JIT windows")
+            raise ValueError(
+                f"{field_name}: port {number} is not a management port of '{entry.vm_name}' "
+                f"({list(entry.guarded_ports)}); add it to the VM's management_ports so its NSG "
+                "denies it outside JIT windows"
+            )
         if rule.allowed_source_address_prefixes is not None and bastion_mode:
-            raise ValueError(f"{field_name}.allowed_source_address_prefixes: in Bastion mode the only source is "
-                             "the Bastion subnet; remove the per-port sources")
-        sources = (validation.validate_source_prefixes(rule.allowed_source_address_prefixes,
-                                                       f"{field_name}.allowed_source_address_prefixes")
-                   if rule.allowed_source_address_prefixes is not None else default_sources)
+            raise ValueError(
+                f"{field_name}.allowed_source_address_prefixes: in Bastion mode the only source is "
+                "the Bastion subnet; remove the per-port sources"
+            )
+        sources = (
+            validation.validate_source_prefixes(
+                rule.allowed_source_address_prefixes, f"{field_name}.allowed_source_address_prefixes"
+            )
+            if rule.allowed_source_address_prefixes is not None
+            else default_sources
+        )
         if not sources:
-            raise ValueError(f"{field_name}.allowed_source_address_prefixes: no source given and no policy default; "
-                             "set allowed_source_address_prefixes (e.g. ['203.0.113.0/28']) or use Bastion mode")
-        ports.append(ResolvedPort(
-            number=number,
-            protocol=validation.validate_jit_protocol(rule.protocol, f"{field_name}.protocol")
-            if rule.protocol is not None else protocol,
-            sources=tuple(sources),
-            max_request_access_duration=validation.validate_duration(
-                rule.max_request_access_duration, f"{field_name}.max_request_access_duration")
-            if rule.max_request_access_duration is not None else duration))
+            raise ValueError(
+                f"{field_name}.allowed_source_address_prefixes: no source given and no policy default; "
+                "set allowed_source_address_prefixes (e.g. ['203.0.113.0/28']) or use Bastion mode"
+            )
+        ports.append(
+            ResolvedPort(
+                number=number,
+                protocol=validation.validate_jit_protocol(rule.protocol, f"{field_name}.protocol")
+                if rule.protocol is not None
+                else protocol,
+                sources=tuple(sources),
+                max_request_access_duration=validation.validate_duration(
+                    rule.max_request_access_duration, f"{field_name}.max_request_access_duration"
+                )
+                if rule.max_request_access_duration is not None
+                else duration,
+            )
+        )
     return tuple(ports)
 
 
@@ -199,9 +233,12 @@ def _port_args(port: ResolvedPort) -> security.JitNetworkAccessPortRuleArgs:
     # The singular and plural source fields are mutually exclusive in the API.
     many = len(port.sources) > 1
     return security.JitNetworkAccessPortRuleArgs(
-        number=port.number, protocol=port.protocol, max_request_access_duration=port.max_request_access_duration,
+        number=port.number,
+        protocol=port.protocol,
+        max_request_access_duration=port.max_request_access_duration,
         allowed_source_address_prefix=None if many else port.sources[0],
-        allowed_source_address_prefixes=list(port.sources) if many else None)
+        allowed_source_address_prefixes=list(port.sources) if many else None,
+    )
 
 
 def _vm_args(vm: ResolvedVm, resource_group: pulumi.Input[str], location: str) -> pulumi.Output:
@@ -212,8 +249,10 @@ def _vm_args(vm: ResolvedVm, resource_group: pulumi.Input[str], location: str) -
         # Second line of defence for values only known at deployment: never register a cross-scope VM.
         for label, theirs, mine in (("resource group", vm_rg, policy_rg), ("location", vm_location, location)):
             if theirs and mine and not _same(theirs, mine):
-                raise ValueError(f"virtual_machines: VM '{entry.vm_name}' is in {label} '{theirs}', the policy in "
-                                 f"'{mine}'; one policy covers one resource group and location")
+                raise ValueError(
+                    f"virtual_machines: VM '{entry.vm_name}' is in {label} '{theirs}', the policy in "
+                    f"'{mine}'; one policy covers one resource group and location"
+                )
         return security.JitNetworkAccessPolicyVirtualMachineArgs(id=vm_id, ports=[_port_args(p) for p in vm.ports])
 
     return pulumi.Output.all(entry.vm_id, entry.resource_group_name, entry.location, resource_group).apply(check)
@@ -245,8 +284,12 @@ class JitAccessPolicy(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: JitAccessPolicyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         vms = resolve_policy(args)  # before anything is registered
-        super().__init__("azure-jit-access:jit_policy:JitAccessPolicy", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.JIT_ACCESS_POLICY,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         depends_on: list[pulumi.Resource] = [args.defender.pricing] if args.defender else []
         self.policy = security.JitNetworkAccessPolicy(
             f"{name}-policy",
@@ -261,5 +304,6 @@ class JitAccessPolicy(pulumi.ComponentResource):
         self.policy_id = self.policy.id
         self.policy_name = self.policy.name
         self.location = pulumi.Output.from_input(args.location)
-        self.register_outputs({"policy_id": self.policy_id, "policy_name": self.policy_name,
-                               "location": self.location, "caps": self.caps})
+        self.register_outputs(
+            {"policy_id": self.policy_id, "policy_name": self.policy_name, "location": self.location, "caps": self.caps}
+        )

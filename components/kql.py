@@ -16,7 +16,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from components.audit_table import DECISION_COLUMN_TYPES, DECISION_TABLE
+from azure_jit_access.audit_table import DECISION_COLUMN_TYPES, DECISION_TABLE
 
 AZURE_ACTIVITY = "AzureActivity"
 
@@ -42,14 +42,22 @@ KNOWN_COLUMNS: dict[str, dict[str, str]] = {
 
 JIT_INITIATE = "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/INITIATE/ACTION"
 """The activity-log operation of a JIT request (the `initiate` call), whoever made it."""
-JIT_POLICY_CHANGES = ("MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/WRITE",
-                      "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/DELETE")
-NSG_WRITES = ("MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES/WRITE",
-              "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WRITE")
-ROLE_DEFINITION_CHANGES = ("MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/WRITE",
-                           "MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/DELETE")
-ROLE_ASSIGNMENT_CHANGES = ("MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
-                           "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE")
+JIT_POLICY_CHANGES = (
+    "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/WRITE",
+    "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/DELETE",
+)
+NSG_WRITES = (
+    "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES/WRITE",
+    "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WRITE",
+)
+ROLE_DEFINITION_CHANGES = (
+    "MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/WRITE",
+    "MICROSOFT.AUTHORIZATION/ROLEDEFINITIONS/DELETE",
+)
+ROLE_ASSIGNMENT_CHANGES = (
+    "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+    "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE",
+)
 
 # A source prefix meaning "anyone": the NSG spellings plus any /0 network, in the lower case the query compares
 # in. It is matched as one element of `sourceAddressPrefix` or of the `sourceAddressPrefixes` list.
@@ -109,18 +117,25 @@ def jit_initiations_query(since: str | None = None) -> str:
 def requester_role_guid(role: str) -> str:
     """The GUID of the requester role, from a GUID or a full role definition id."""
     if not isinstance(role, str) or not role.strip():
-        raise ValueError("requester_role: expected the requester role's GUID or role definition id, e.g. "
-                         "JitRequesterRole(...).role_definition_guid")
+        raise ValueError(
+            "requester_role: expected the requester role's GUID or role definition id, e.g. "
+            "JitRequesterRole(...).role_definition_guid"
+        )
     candidate = role.strip().rstrip("/").split("/")[-1]
-    if "/" in role and not re.search(r"/providers/Microsoft\.Authorization/roleDefinitions/[^/]+/?$", role.strip(),
-                                     re.IGNORECASE):
-        raise ValueError(f"requester_role: '{role}' is not a role definition id "
-                         "(.../providers/Microsoft.Authorization/roleDefinitions/<guid>)")
+    if "/" in role and not re.search(
+        r"/providers/Microsoft\.Authorization/roleDefinitions/[^/]+/?$", role.strip(), re.IGNORECASE
+    ):
+        raise ValueError(
+            f"requester_role: '{role}' is not a role definition id "
+            "(.../providers/Microsoft.Authorization/roleDefinitions/<guid>)"
+        )
     try:
         return str(uuid.UUID(candidate))
     except ValueError:
-        raise ValueError(f"requester_role: '{candidate}' is not a GUID; give the requester role's GUID or its "
-                         "full role definition id") from None
+        raise ValueError(
+            f"requester_role: '{candidate}' is not a GUID; give the requester role's GUID or its "
+            "full role definition id"
+        ) from None
 
 
 def privileged_changes_query(requester_role: str | None = None, since: str | None = None) -> str:
@@ -145,7 +160,8 @@ def privileged_changes_query(requester_role: str | None = None, since: str | Non
         branches.append(
             f"{activity}\n    | where OperationNameValue in~ {_in_list(ROLE_ASSIGNMENT_CHANGES)}\n"
             f'    | where tostring(Properties_d) contains "{guid}"\n'
-            '    | extend Finding = "Requester role assigned or unassigned"')
+            '    | extend Finding = "Requester role assigned or unassigned"'
+        )
     branches.append(
         f"{activity}\n    | where OperationNameValue in~ {_in_list(NSG_WRITES)}\n"
         "    | extend Body = parse_json(tolower(tostring(Properties_d.requestbody)))\n"
@@ -155,17 +171,19 @@ def privileged_changes_query(requester_role: str | None = None, since: str | Non
         "    | mv-apply Rule = Rules on (\n"
         '        where tostring(Rule.properties.access) == "allow" and '
         'tostring(Rule.properties.direction) == "inbound"\n'
-        "        | extend RuleSources = strcat(tostring(Rule.properties.sourceaddressprefix), \",\", "
+        '        | extend RuleSources = strcat(tostring(Rule.properties.sourceaddressprefix), ",", '
         "tostring(Rule.properties.sourceaddressprefixes))\n"
         f"        | where RuleSources matches regex @'{WILDCARD_SOURCE_REGEX}'\n"
         "        | summarize WildcardRules = make_set(tostring(Rule.name))\n"
         "    )\n"
-        '    | extend Finding = "Inbound allow rule from any source", Detail = strcat_array(WildcardRules, ", ")')
+        '    | extend Finding = "Inbound allow rule from any source", Detail = strcat_array(WildcardRules, ", ")'
+    )
     branches.append(
         f"{activity}\n    | where OperationNameValue in~ {_in_list(NSG_WRITES)}\n"
         '    | where ActivityStatusValue in~ ("Start", "Started")\n'
         "    | where isempty(tostring(Properties_d.requestbody))\n"
-        '    | extend Finding = "NSG written, request body not recorded: source unverified"')
+        '    | extend Finding = "NSG written, request body not recorded: source unverified"'
+    )
     union = ",\n".join(f"    ({branch})" for branch in branches)
     return (
         f"union\n{union}\n"
@@ -223,21 +241,43 @@ INITIATIONS_WITHOUT_APPROVAL_QUERY = (
 def saved_queries(requester_role: str | None = None) -> list[SavedQuery]:
     """The saved searches `JitAuditTrail` creates, in a stable order."""
     return [
-        SavedQuery("jit-initiations", "JIT: every access request (initiate)",
-                   "Every JIT initiate from the activity log, one row per request: who, from where, which policy, "
-                   "final status.", jit_initiations_query() + "\n| order by TimeGenerated desc"),
-        SavedQuery("jit-privileged-changes", "JIT: changes that could widen access",
-                   "JIT policy writes and deletes, custom role changes, requester role assignments, and NSG "
-                   "allow rules from any source.", privileged_changes_query(requester_role)
-                   + "\n| order by TimeGenerated desc"),
-        SavedQuery("jit-decisions", "JIT: every approval decision",
-                   "One row per request the approval workflow handled, approved or not.", DECISIONS_QUERY),
-        SavedQuery("jit-refused-requests", "JIT: refused requests",
-                   "Requests that were not approved: invalid, rejected, timed out, self-approval, failed.",
-                   REFUSED_REQUESTS_QUERY),
-        SavedQuery("jit-decisions-by-approver", "JIT: decisions by approver",
-                   "How many requests each approver approved and refused.", DECISIONS_BY_APPROVER_QUERY),
-        SavedQuery("jit-initiations-without-approval", "JIT: initiates with no approval record",
-                   "JIT initiates with no Approved decision for the same VM within 15 minutes: "
-                   "access opened around the approval workflow.", INITIATIONS_WITHOUT_APPROVAL_QUERY),
+        SavedQuery(
+            "jit-initiations",
+            "JIT: every access request (initiate)",
+            "Every JIT initiate from the activity log, one row per request: who, from where, which policy, "
+            "final status.",
+            jit_initiations_query() + "\n| order by TimeGenerated desc",
+        ),
+        SavedQuery(
+            "jit-privileged-changes",
+            "JIT: changes that could widen access",
+            "JIT policy writes and deletes, custom role changes, requester role assignments, and NSG "
+            "allow rules from any source.",
+            privileged_changes_query(requester_role) + "\n| order by TimeGenerated desc",
+        ),
+        SavedQuery(
+            "jit-decisions",
+            "JIT: every approval decision",
+            "One row per request the approval workflow handled, approved or not.",
+            DECISIONS_QUERY,
+        ),
+        SavedQuery(
+            "jit-refused-requests",
+            "JIT: refused requests",
+            "Requests that were not approved: invalid, rejected, timed out, self-approval, failed.",
+            REFUSED_REQUESTS_QUERY,
+        ),
+        SavedQuery(
+            "jit-decisions-by-approver",
+            "JIT: decisions by approver",
+            "How many requests each approver approved and refused.",
+            DECISIONS_BY_APPROVER_QUERY,
+        ),
+        SavedQuery(
+            "jit-initiations-without-approval",
+            "JIT: initiates with no approval record",
+            "JIT initiates with no Approved decision for the same VM within 15 minutes: "
+            "access opened around the approval workflow.",
+            INITIATIONS_WITHOUT_APPROVAL_QUERY,
+        ),
     ]

@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from components import validation
+from azure_jit_access import validation
 
 CALLER_PRIORITY_MIN, CALLER_PRIORITY_MAX = 200, 3899
 NSG_PROTOCOLS = ("Tcp", "Udp", "Icmp", "Esp", "Ah", "*")
@@ -49,8 +49,10 @@ def _check_rule_sources(sources: Sequence[str], field_name: str) -> list[str]:
         except ValueError:
             # Not an address: allow "*" and service tags (letters, digits, '.', '-'), e.g. "AzureCloud.westeurope".
             if text != "*" and not (text and text.replace(".", "").replace("-", "").isalnum()):
-                raise ValueError(f"{field_name}[{index}]: {source!r} is neither a CIDR without host bits, an "
-                                 "address, nor a service tag") from None
+                raise ValueError(
+                    f"{field_name}[{index}]: {source!r} is neither a CIDR without host bits, an "
+                    "address, nor a service tag"
+                ) from None
     return [str(s).strip() for s in sources]
 
 
@@ -66,10 +68,15 @@ def validate_extra_rules(rules: Sequence[NsgRule], management_ports: Sequence[in
         if rule.name.lower().startswith("deny-management-") or rule.name.lower() in names:
             raise ValueError(f"{where}.name: duplicate or reserved name (deny-management-* is this component's)")
         names.add(rule.name.lower())
-        if isinstance(rule.priority, bool) or not isinstance(rule.priority, int) or not (
-                CALLER_PRIORITY_MIN <= rule.priority <= CALLER_PRIORITY_MAX):
-            raise ValueError(f"{where}.priority: {rule.priority!r} is outside the caller band "
-                             f"{CALLER_PRIORITY_MIN}-{CALLER_PRIORITY_MAX} (JIT uses 100-199, management denies 4000+)")
+        if (
+            isinstance(rule.priority, bool)
+            or not isinstance(rule.priority, int)
+            or not (CALLER_PRIORITY_MIN <= rule.priority <= CALLER_PRIORITY_MAX)
+        ):
+            raise ValueError(
+                f"{where}.priority: {rule.priority!r} is outside the caller band "
+                f"{CALLER_PRIORITY_MIN}-{CALLER_PRIORITY_MAX} (JIT uses 100-199, management denies 4000+)"
+            )
         if rule.access not in ("Allow", "Deny") or rule.direction not in ("Inbound", "Outbound"):
             raise ValueError(f"{where}: access must be 'Allow' or 'Deny' and direction 'Inbound' or 'Outbound'")
         if rule.protocol not in NSG_PROTOCOLS:
@@ -80,15 +87,18 @@ def validate_extra_rules(rules: Sequence[NsgRule], management_ports: Sequence[in
         priorities[(rule.direction, rule.priority)] = rule.name
         if isinstance(rule.destination_port_ranges, str) or not rule.destination_port_ranges:
             raise ValueError(f"{where}.destination_port_ranges: give a non-empty list such as [443]")
-        ranges = [validation.validate_port_range(r, f"{where}.destination_port_ranges[{i}]")
-                  for i, r in enumerate(rule.destination_port_ranges)]
+        ranges = [
+            validation.validate_port_range(r, f"{where}.destination_port_ranges[{i}]")
+            for i, r in enumerate(rule.destination_port_ranges)
+        ]
         _check_rule_sources(rule.source_address_prefixes, f"{where}.source_address_prefixes")
         if rule.access == "Allow" and rule.direction == "Inbound":
             opened = [port for port in management_ports if validation.port_ranges_cover(ranges, port)]
             if opened:
                 raise ValueError(
                     f"{where}: an inbound Allow on management port(s) {opened} would bypass JIT; leave these "
-                    "ports closed and request time-limited access through the JIT policy (`jit request`)")
+                    "ports closed and request time-limited access through the JIT policy (`jit request`)"
+                )
     return tuple(rules)
 
 

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from azure_jit_access import type_tokens
+from azure_jit_access.aliases import with_alias_pruning
 from pulumi_azure_native import authorization
-
-from components.aliases import with_alias_pruning
 
 INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
 REQUESTER_ACTIONS: tuple[str, ...] = (
@@ -36,8 +36,9 @@ PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 _GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
 _GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 _SUBSCRIPTION = re.compile(r"/subscriptions/(?P<subscription>" + _GUID.pattern + ")", re.IGNORECASE)
-_RESOURCE_GROUP = re.compile(_SUBSCRIPTION.pattern + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})",
-                             re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(
+    _SUBSCRIPTION.pattern + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})", re.IGNORECASE
+)
 _LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
@@ -50,8 +51,10 @@ def validate_requester_actions(actions: Sequence[str]) -> None:
     """Refuse any action that could change something: only reads and JIT `initiate` are allowed."""
     for action in actions:
         if action != INITIATE_ACTION and not action.lower().endswith("/read"):
-            raise ValueError(f"requester role action {action!r} is not a read or JIT initiate; a requester "
-                             "must never write, delete or run other actions (they could open ports without JIT)")
+            raise ValueError(
+                f"requester role action {action!r} is not a read or JIT initiate; a requester "
+                "must never write, delete or run other actions (they could open ports without JIT)"
+            )
 
 
 def role_definition_guid(scope: str, role_name: str) -> str:
@@ -67,8 +70,10 @@ def role_assignment_guid(scope: str, role_definition_guid: str, principal_id: st
 def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: bool = False) -> list[str]:
     """Resource group ids (subscription ids only when allowed), all in one subscription, without duplicates."""
     if isinstance(scopes, str) or not scopes:
-        raise ValueError("assignable_scopes must list at least one resource group id, "
-                         "/subscriptions/<guid>/resourceGroups/<name>, where the protected VMs live")
+        raise ValueError(
+            "assignable_scopes must list at least one resource group id, "
+            "/subscriptions/<guid>/resourceGroups/<name>, where the protected VMs live"
+        )
     cleaned: list[str] = []
     for scope in scopes:
         text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
@@ -76,14 +81,21 @@ def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: 
             if text.lower() not in (c.lower() for c in cleaned):
                 cleaned.append(text)
             continue
-        hint = " (set allow_subscription_scope=True to allow a whole subscription)" if _SUBSCRIPTION.fullmatch(
-            text) else ""
-        raise ValueError(f"assignable scope {scope!r} must be a resource group id "
-                         f"/subscriptions/<guid>/resourceGroups/<name>; never '/' or a management group{hint}")
+        hint = (
+            " (set allow_subscription_scope=True to allow a whole subscription)"
+            if _SUBSCRIPTION.fullmatch(text)
+            else ""
+        )
+        raise ValueError(
+            f"assignable scope {scope!r} must be a resource group id "
+            f"/subscriptions/<guid>/resourceGroups/<name>; never '/' or a management group{hint}"
+        )
     subscriptions = {_SUBSCRIPTION.match(scope)["subscription"].lower() for scope in cleaned}
     if len(subscriptions) > 1:
-        raise ValueError(f"assignable_scopes span subscriptions {sorted(subscriptions)}; create one "
-                         "JitRequesterRole per subscription")
+        raise ValueError(
+            f"assignable_scopes span subscriptions {sorted(subscriptions)}; create one "
+            "JitRequesterRole per subscription"
+        )
     return cleaned
 
 
@@ -118,11 +130,15 @@ def validate_assignee(assignee: RoleAssignee) -> None:
     if not isinstance(assignee.label, str) or not _LABEL.fullmatch(assignee.label):
         raise ValueError(f"assignee label {assignee.label!r} must be 1-40 lowercase letters, digits or hyphens")
     if assignee.principal_type not in PRINCIPAL_TYPES:
-        raise ValueError(f"assignee {assignee.label!r}: principal_type {assignee.principal_type!r} must be one "
-                         f"of {', '.join(PRINCIPAL_TYPES)}")
+        raise ValueError(
+            f"assignee {assignee.label!r}: principal_type {assignee.principal_type!r} must be one "
+            f"of {', '.join(PRINCIPAL_TYPES)}"
+        )
     if isinstance(assignee.principal_id, str) and not _GUID.fullmatch(assignee.principal_id):
-        raise ValueError(f"assignee {assignee.label!r}: principal_id {assignee.principal_id!r} must be an Entra "
-                         "object id (a GUID), e.g. from `az ad group show --group <name> --query id`")
+        raise ValueError(
+            f"assignee {assignee.label!r}: principal_id {assignee.principal_id!r} must be an Entra "
+            "object id (a GUID), e.g. from `az ad group show --group <name> --query id`"
+        )
 
 
 def _check_distinct(assignees: Sequence[RoleAssignee], component: str) -> None:
@@ -136,8 +152,10 @@ def _check_distinct(assignees: Sequence[RoleAssignee], component: str) -> None:
         labels.add(assignee.label)
         if isinstance(assignee.principal_id, str):
             if assignee.principal_id.lower() in principals:
-                raise ValueError(f"principal {assignee.principal_id} is listed twice in JitRequesterRole "
-                                 f"{component!r}; keep one entry per principal")
+                raise ValueError(
+                    f"principal {assignee.principal_id} is listed twice in JitRequesterRole "
+                    f"{component!r}; keep one entry per principal"
+                )
             principals.add(assignee.principal_id.lower())
 
 
@@ -188,8 +206,12 @@ class JitRequesterRole(pulumi.ComponentResource):
         if not role_name.strip() or role_name != role_name.strip():
             raise ValueError(f"role_name {role_name!r} must be non-empty without surrounding spaces")
         _check_distinct(args.assignees, name)
-        super().__init__("azure-jit-access:requester_role:JitRequesterRole", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.JIT_REQUESTER_ROLE,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         self._name = name
         self._assignees: list[RoleAssignee] = []
         # Children do not inherit a component's depends_on, and the role needs its scopes to exist first.
@@ -206,9 +228,10 @@ class JitRequesterRole(pulumi.ComponentResource):
             role_name=role_name,
             role_type="CustomRole",
             description="Request just-in-time VM access (JIT initiate) and read what a request needs. "
-                        "No write or delete actions.",
-            permissions=[authorization.PermissionArgs(actions=actions, not_actions=[], data_actions=[],
-                                                      not_data_actions=[])],
+            "No write or delete actions.",
+            permissions=[
+                authorization.PermissionArgs(actions=actions, not_actions=[], data_actions=[], not_data_actions=[])
+            ],
             assignable_scopes=scopes,
             opts=self._child_opts,
         )
@@ -224,19 +247,22 @@ class JitRequesterRole(pulumi.ComponentResource):
         self._assignees.append(assignee)
         created = []
         for scope in self.assignable_scopes:
+
             def name_for(principal_id: str, scope: str = scope) -> str:
                 validate_assignee(RoleAssignee(assignee.label, principal_id, assignee.principal_type))
                 return role_assignment_guid(scope, self.role_definition_guid, principal_id)
 
-            created.append(authorization.RoleAssignment(
-                f"{self._name}-{assignee.label}-{_scope_label(scope)}",
-                role_assignment_name=pulumi.Output.from_input(assignee.principal_id).apply(name_for),
-                principal_id=assignee.principal_id,
-                principal_type=assignee.principal_type,
-                role_definition_id=self.role_definition_id,
-                scope=scope,
-                description=f"JIT requester: {assignee.label}",
-                opts=self._child_opts,
-            ))
+            created.append(
+                authorization.RoleAssignment(
+                    f"{self._name}-{assignee.label}-{_scope_label(scope)}",
+                    role_assignment_name=pulumi.Output.from_input(assignee.principal_id).apply(name_for),
+                    principal_id=assignee.principal_id,
+                    principal_type=assignee.principal_type,
+                    role_definition_id=self.role_definition_id,
+                    scope=scope,
+                    description=f"JIT requester: {assignee.label}",
+                    opts=self._child_opts,
+                )
+            )
         self.assignments.extend(created)
         return created

@@ -28,11 +28,42 @@ OS_TYPES = ("linux", "windows")
 JIT_PROTOCOLS = ("TCP", "UDP", "*")
 
 # Azure refuses these admin user names (MS Learn, VM FAQ: "What are the username requirements").
-RESERVED_ADMIN_USERNAMES = frozenset({
-    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-    "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
-    "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
-})
+RESERVED_ADMIN_USERNAMES = frozenset(
+    {
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    }
+)
 
 # Key types Azure accepts for Linux VMs; ECDSA and DSA keys are rejected by the platform.
 SSH_KEY_TYPES = ("ssh-rsa", "ssh-ed25519")
@@ -54,8 +85,9 @@ def _wildcard_reason(entry: str) -> str | None:
 def validate_source_prefix(entry: object, field: str) -> str:
     """One allowed source: an IPv4/IPv6 address or a CIDR network with no host bits set, never a wildcard."""
     if not isinstance(entry, str) or not entry.strip():
-        raise ValueError(f"{field}: each source must be a non-empty string such as '203.0.113.7' or "
-                         f"'203.0.113.0/28', got {entry!r}")
+        raise ValueError(
+            f"{field}: each source must be a non-empty string such as '203.0.113.7' or '203.0.113.0/28', got {entry!r}"
+        )
     reason = _wildcard_reason(entry)
     if reason:
         raise ValueError(
@@ -87,8 +119,10 @@ def validate_source_prefixes(entries: object, field: str) -> list[str]:
         raise ValueError(f"{field}: expected a list of IP addresses or CIDR networks, got {entries!r}")
     values = list(entries)
     if not values:
-        raise ValueError(f"{field}: at least one source address or CIDR is required; JIT without an explicit "
-                         "source would let requesters open the port from anywhere")
+        raise ValueError(
+            f"{field}: at least one source address or CIDR is required; JIT without an explicit "
+            "source would let requesters open the port from anywhere"
+        )
     checked = [validate_source_prefix(entry, f"{field}[{index}]") for index, entry in enumerate(values)]
     duplicates = sorted({value for value in checked if checked.count(value) > 1})
     if duplicates:
@@ -160,8 +194,9 @@ def validate_os_type(value: object, field: str = "os_type") -> str:
     """`linux` or `windows` (any case), returned in lower case."""
     if isinstance(value, str) and value.strip().lower() in OS_TYPES:
         return value.strip().lower()
-    raise ValueError(f"{field}: unknown OS {value!r}; use 'linux' (SSH key login) or 'windows' (generated "
-                     "admin password)")
+    raise ValueError(
+        f"{field}: unknown OS {value!r}; use 'linux' (SSH key login) or 'windows' (generated admin password)"
+    )
 
 
 def validate_jit_protocol(value: object, field: str) -> str:
@@ -199,8 +234,10 @@ def validate_computer_name(value: str, os_type: str, field: str) -> str:
     """The guest host name: Windows allows 15 characters and not only digits; Linux allows 64."""
     limit = 15 if os_type == "windows" else 64
     if not value or len(value) > limit:
-        raise ValueError(f"{field}: '{value}' is {len(value)} characters; a {os_type} computer name has 1 to "
-                         f"{limit}, set computer_name explicitly")
+        raise ValueError(
+            f"{field}: '{value}' is {len(value)} characters; a {os_type} computer name has 1 to "
+            f"{limit}, set computer_name explicitly"
+        )
     bad = sorted({ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch == "-"))})
     if bad:
         raise ValueError(f"{field}: '{value}' contains {bad}; a computer name has only letters, digits and '-'")
@@ -226,11 +263,11 @@ def _ssh_fields(blob: bytes) -> list[bytes]:
     while offset < len(blob):
         if offset + 4 > len(blob):
             raise ValueError("truncated")
-        length = int.from_bytes(blob[offset:offset + 4], "big")
+        length = int.from_bytes(blob[offset : offset + 4], "big")
         offset += 4
         if offset + length > len(blob):
             raise ValueError("truncated")
-        fields.append(blob[offset:offset + length])
+        fields.append(blob[offset : offset + length])
         offset += length
     return fields
 
@@ -242,13 +279,17 @@ def validate_ssh_public_key(value: object, field: str = "ssh_public_key") -> str
     pasted-wrong key fails here rather than in a 20-minute VM deployment.
     """
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{field}: an OpenSSH public key ('ssh-ed25519 AAAA...') is required for a linux VM; "
-                         "password login is disabled")
+        raise ValueError(
+            f"{field}: an OpenSSH public key ('ssh-ed25519 AAAA...') is required for a linux VM; "
+            "password login is disabled"
+        )
     parts = value.strip().split()
     if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
         kind = parts[0] if parts else ""
-        raise ValueError(f"{field}: key type '{kind}' is not accepted; Azure takes {', '.join(SSH_KEY_TYPES)} "
-                         "public keys in OpenSSH format (the content of id_ed25519.pub), never a private key")
+        raise ValueError(
+            f"{field}: key type '{kind}' is not accepted; Azure takes {', '.join(SSH_KEY_TYPES)} "
+            "public keys in OpenSSH format (the content of id_ed25519.pub), never a private key"
+        )
     try:
         blob = base64.b64decode(parts[1], validate=True)
         fields = _ssh_fields(blob)
@@ -270,8 +311,9 @@ def validate_subscription_id(value: object, field: str = "subscription_id") -> s
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        raise ValueError(f"{field}: {value!r} is not a subscription GUID such as "
-                         "'00000000-0000-0000-0000-000000000000'") from None
+        raise ValueError(
+            f"{field}: {value!r} is not a subscription GUID such as '00000000-0000-0000-0000-000000000000'"
+        ) from None
 
 
 def validate_cidr(value: object, field: str, max_prefix_length: int | None = None) -> str:

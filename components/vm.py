@@ -25,19 +25,22 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
+from azure_jit_access import type_tokens, validation
+from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.nsg_rules import NsgRule, rule_args, validate_extra_rules
 from pulumi_azure_native import compute, network
-
-from components import validation
-from components.aliases import with_alias_pruning
-from components.nsg_rules import NsgRule, rule_args, validate_extra_rules
 
 DENY_PRIORITY_BASE, DENY_PRIORITY_MAX = 4000, 4095
 DEFAULT_PORTS = {"linux": (22,), "windows": (3389,)}
 WINRM_PORTS = (5985, 5986)
 DEFAULT_IMAGES = {
     "linux": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
-    "windows": {"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer",
-                "sku": "2022-datacenter-azure-edition", "version": "latest"},
+    "windows": {
+        "publisher": "MicrosoftWindowsServer",
+        "offer": "WindowsServer",
+        "sku": "2022-datacenter-azure-edition",
+        "version": "latest",
+    },
 }
 
 
@@ -118,8 +121,10 @@ def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
     if args.winrm:
         ports += [p for p in WINRM_PORTS if p not in ports]
     if len(ports) > DENY_PRIORITY_MAX - DENY_PRIORITY_BASE + 1:
-        raise ValueError(f"management_ports: at most {DENY_PRIORITY_MAX - DENY_PRIORITY_BASE + 1} ports fit the "
-                         f"deny band {DENY_PRIORITY_BASE}-{DENY_PRIORITY_MAX}")
+        raise ValueError(
+            f"management_ports: at most {DENY_PRIORITY_MAX - DENY_PRIORITY_BASE + 1} ports fit the "
+            f"deny band {DENY_PRIORITY_BASE}-{DENY_PRIORITY_MAX}"
+        )
     image = dict(args.image or DEFAULT_IMAGES[os_type])
     missing = [k for k in ("publisher", "offer", "sku", "version") if not image.get(k)]
     if missing:
@@ -127,9 +132,19 @@ def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
     if not isinstance(args.size, str) or not args.size.startswith(("Standard_", "Basic_")):
         raise ValueError(f"size: {args.size!r} is not a VM size such as 'Standard_B2s'")
     rules = validate_extra_rules(list(args.extra_rules), ports)
-    return VmSettings(vm_name=vm_name, computer_name=computer_name, os_type=os_type, admin_username=admin,
-                      ssh_public_key=key, size=args.size, image=image, public_ip=bool(args.public_ip),
-                      management_ports=tuple(ports), extra_rules=rules, tags=validation.validate_tags(args.tags))
+    return VmSettings(
+        vm_name=vm_name,
+        computer_name=computer_name,
+        os_type=os_type,
+        admin_username=admin,
+        ssh_public_key=key,
+        size=args.size,
+        image=image,
+        public_ip=bool(args.public_ip),
+        management_ports=tuple(ports),
+        extra_rules=rules,
+        tags=validation.validate_tags(args.tags),
+    )
 
 
 class JitProtectedVm(pulumi.ComponentResource):
@@ -160,77 +175,131 @@ class JitProtectedVm(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: JitProtectedVmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         settings = resolve_vm_settings(name, args)  # before anything is registered
-        super().__init__("azure-jit-access:vm:JitProtectedVm", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.JIT_PROTECTED_VM, name, None, with_alias_pruning(opts, args.keep_api_version_aliases)
+        )
         self.settings = settings
         child = pulumi.ResourceOptions(parent=self)
-        common = {"resource_group_name": args.resource_group_name, "location": args.location,
-                  "tags": settings.tags or None}
+        common = {
+            "resource_group_name": args.resource_group_name,
+            "location": args.location,
+            "tags": settings.tags or None,
+        }
         vm_name = settings.vm_name
 
-        nsg = network.NetworkSecurityGroup(f"{name}-nsg", network_security_group_name=f"{vm_name}-nsg",
-                                           **common, opts=child)
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg", network_security_group_name=f"{vm_name}-nsg", **common, opts=child
+        )
         # One PUT at a time: concurrent rule writes to one NSG fail with AnotherOperationInProgress
         # (Azure/azure-sdk-for-python#556), so each rule waits for the previous one.
         previous: list[pulumi.Resource] = []
         denies: list[network.SecurityRule] = []
         for index, port in enumerate(settings.management_ports):
             rule = network.SecurityRule(
-                f"{name}-deny-{port}", resource_group_name=args.resource_group_name,
-                network_security_group_name=nsg.name, security_rule_name=f"deny-management-{port}",
-                priority=DENY_PRIORITY_BASE + index, direction="Inbound", access="Deny", protocol="*",
-                source_address_prefix="*", source_port_range="*", destination_address_prefix="*",
+                f"{name}-deny-{port}",
+                resource_group_name=args.resource_group_name,
+                network_security_group_name=nsg.name,
+                security_rule_name=f"deny-management-{port}",
+                priority=DENY_PRIORITY_BASE + index,
+                direction="Inbound",
+                access="Deny",
+                protocol="*",
+                source_address_prefix="*",
+                source_port_range="*",
+                destination_address_prefix="*",
                 destination_port_range=str(port),
                 description=f"Closed until a JIT request opens port {port} (JIT allows sit at 100-199).",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
             denies.append(rule)
             previous = [rule]
         for rule_spec in settings.extra_rules:
             rule = network.SecurityRule(
-                f"{name}-rule-{rule_spec.name}", resource_group_name=args.resource_group_name,
-                network_security_group_name=nsg.name, security_rule_name=rule_spec.name,
-                priority=rule_spec.priority, direction=rule_spec.direction, access=rule_spec.access,
-                protocol=rule_spec.protocol, source_port_range="*", destination_address_prefix="*",
-                description=rule_spec.description, **rule_args(rule_spec),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+                f"{name}-rule-{rule_spec.name}",
+                resource_group_name=args.resource_group_name,
+                network_security_group_name=nsg.name,
+                security_rule_name=rule_spec.name,
+                priority=rule_spec.priority,
+                direction=rule_spec.direction,
+                access=rule_spec.access,
+                protocol=rule_spec.protocol,
+                source_port_range="*",
+                destination_address_prefix="*",
+                description=rule_spec.description,
+                **rule_args(rule_spec),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
             previous = [rule]
 
         pip = None
         if settings.public_ip:
             pip = network.PublicIPAddress(
-                f"{name}-pip", public_ip_address_name=f"{vm_name}-pip", **common,
+                f"{name}-pip",
+                public_ip_address_name=f"{vm_name}-pip",
+                **common,
                 sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-                public_ip_allocation_method="Static", public_ip_address_version="IPv4", opts=child)
+                public_ip_allocation_method="Static",
+                public_ip_address_version="IPv4",
+                opts=child,
+            )
         nic = network.NetworkInterface(
-            f"{name}-nic", network_interface_name=f"{vm_name}-nic", **common,
+            f"{name}-nic",
+            network_interface_name=f"{vm_name}-nic",
+            **common,
             network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
-            ip_configurations=[network.NetworkInterfaceIPConfigurationArgs(
-                name="ipconfig1", primary=True, private_ip_allocation_method="Dynamic",
-                subnet=network.SubnetArgs(id=args.subnet_id),
-                public_ip_address=network.PublicIPAddressArgs(id=pip.id) if pip else None)],
-            opts=child)
+            ip_configurations=[
+                network.NetworkInterfaceIPConfigurationArgs(
+                    name="ipconfig1",
+                    primary=True,
+                    private_ip_allocation_method="Dynamic",
+                    subnet=network.SubnetArgs(id=args.subnet_id),
+                    public_ip_address=network.PublicIPAddressArgs(id=pip.id) if pip else None,
+                )
+            ],
+            opts=child,
+        )
 
         password = None
         if settings.os_type == "windows":
             password = random.RandomPassword(
-                f"{name}-admin-password", length=24, special=True, min_lower=2, min_upper=2, min_numeric=2,
-                min_special=2, override_special="!#%*()-_=+[]{}:?", opts=child)
+                f"{name}-admin-password",
+                length=24,
+                special=True,
+                min_lower=2,
+                min_upper=2,
+                min_numeric=2,
+                min_special=2,
+                override_special="!#%*()-_=+[]{}:?",
+                opts=child,
+            )
         vm = compute.VirtualMachine(
-            f"{name}-vm", vm_name=vm_name, **common,
+            f"{name}-vm",
+            vm_name=vm_name,
+            **common,
             hardware_profile=compute.HardwareProfileArgs(vm_size=settings.size),
             os_profile=self._os_profile(settings, password),
             storage_profile=compute.StorageProfileArgs(
                 image_reference=compute.ImageReferenceArgs(**settings.image),
                 os_disk=compute.OSDiskArgs(
-                    name=f"{vm_name}-osdisk", create_option="FromImage", delete_option="Delete",
-                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type="StandardSSD_LRS"))),
-            network_profile=compute.NetworkProfileArgs(network_interfaces=[
-                compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True, delete_option="Delete")]),
+                    name=f"{vm_name}-osdisk",
+                    create_option="FromImage",
+                    delete_option="Delete",
+                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type="StandardSSD_LRS"),
+                ),
+            ),
+            network_profile=compute.NetworkProfileArgs(
+                network_interfaces=[
+                    compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True, delete_option="Delete")
+                ]
+            ),
             security_profile=compute.SecurityProfileArgs(
                 security_type="TrustedLaunch",
                 uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
-            ) if args.trusted_launch else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=denies))
+            )
+            if args.trusted_launch
+            else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=denies),
+        )
 
         self.vm_id = vm.id
         self.vm_name = vm.name
@@ -242,24 +311,41 @@ class JitProtectedVm(pulumi.ComponentResource):
         self.private_ip_address = nic.ip_configurations.apply(lambda c: (c or [{}])[0].private_ip_address)
         self.public_ip_address = pip.ip_address if pip else None
         self.admin_password = pulumi.Output.secret(password.result) if password else None
-        self.register_outputs({
-            "vm_id": self.vm_id, "vm_name": self.vm_name, "management_ports": self.management_ports,
-            "nsg_id": self.nsg_id, "private_ip_address": self.private_ip_address,
-            "public_ip_address": self.public_ip_address,
-        })
+        self.register_outputs(
+            {
+                "vm_id": self.vm_id,
+                "vm_name": self.vm_name,
+                "management_ports": self.management_ports,
+                "nsg_id": self.nsg_id,
+                "private_ip_address": self.private_ip_address,
+                "public_ip_address": self.public_ip_address,
+            }
+        )
 
     @staticmethod
     def _os_profile(settings: VmSettings, password: random.RandomPassword | None) -> compute.OSProfileArgs:
         if settings.os_type == "windows":
             return compute.OSProfileArgs(
-                computer_name=settings.computer_name, admin_username=settings.admin_username,
+                computer_name=settings.computer_name,
+                admin_username=settings.admin_username,
                 admin_password=password.result,
                 windows_configuration=compute.WindowsConfigurationArgs(
-                    enable_automatic_updates=True, provision_vm_agent=True))
+                    enable_automatic_updates=True, provision_vm_agent=True
+                ),
+            )
         return compute.OSProfileArgs(
-            computer_name=settings.computer_name, admin_username=settings.admin_username,
+            computer_name=settings.computer_name,
+            admin_username=settings.admin_username,
             linux_configuration=compute.LinuxConfigurationArgs(
-                disable_password_authentication=True, provision_vm_agent=True,
-                ssh=compute.SshConfigurationArgs(public_keys=[compute.SshPublicKeyArgs(
-                    path=f"/home/{settings.admin_username}/.ssh/authorized_keys",
-                    key_data=settings.ssh_public_key)])))
+                disable_password_authentication=True,
+                provision_vm_agent=True,
+                ssh=compute.SshConfigurationArgs(
+                    public_keys=[
+                        compute.SshPublicKeyArgs(
+                            path=f"/home/{settings.admin_username}/.ssh/authorized_keys",
+                            key_data=settings.ssh_public_key,
+                        )
+                    ]
+                ),
+            ),
+        )

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from azure_jit_access import type_tokens
+from azure_jit_access.aliases import with_alias_pruning
 from pulumi_azure_native import authorization
-
-from components.aliases import with_alias_pruning
 
 MANAGEMENT_PORTS: tuple[int, ...] = (22, 3389, 5985, 5986)
 """SSH, RDP, WinRM over HTTP and HTTPS."""
@@ -80,8 +80,11 @@ class PolicyScope:
 def parse_policy_scope(scope: str) -> PolicyScope:
     """Validate an assignment scope: a management group, a subscription or a resource group id."""
     text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
-    for kind, pattern in (("managementGroup", _MANAGEMENT_GROUP), ("subscription", _SUBSCRIPTION),
-                          ("resourceGroup", _RESOURCE_GROUP)):
+    for kind, pattern in (
+        ("managementGroup", _MANAGEMENT_GROUP),
+        ("subscription", _SUBSCRIPTION),
+        ("resourceGroup", _RESOURCE_GROUP),
+    ):
         match = re.fullmatch(pattern, text, flags=re.IGNORECASE)
         if match:
             groups = match.groupdict()
@@ -130,8 +133,10 @@ def port_covers_expression(port_range: str, port: str) -> str:
     """
     value = f"coalesce({port_range}, '')"
     number = f"int({port})"
-    in_range = (f"and(lessOrEquals(int(first(split({value}, '-'))), {number}), "
-                f"greaterOrEquals(int(last(split({value}, '-'))), {number}))")
+    in_range = (
+        f"and(lessOrEquals(int(first(split({value}, '-'))), {number}), "
+        f"greaterOrEquals(int(last(split({value}, '-'))), {number}))"
+    )
     return f"if(empty({value}), false(), if(equals({value}, '*'), true(), {in_range}))"
 
 
@@ -154,13 +159,21 @@ def _rule_conditions(prefix: str, current: bool) -> list[dict[str, Any]]:
     return [
         {"field": f"{prefix}direction", "equals": "Inbound"},
         {"field": f"{prefix}access", "equals": "Allow"},
-        {"anyOf": [*is_wildcard_source(f"{prefix}sourceAddressPrefix")["anyOf"],
-                   _is_wildcard_member(f"{prefix}sourceAddressPrefixes[*]")]},
-        {"anyOf": [
-            _covers_management_port(single_ref, "port"),
-            {"count": {"field": listed, "where": _covers_management_port(f"current('{listed}')", "listedPort")},
-             "greater": 0},
-        ]},
+        {
+            "anyOf": [
+                *is_wildcard_source(f"{prefix}sourceAddressPrefix")["anyOf"],
+                _is_wildcard_member(f"{prefix}sourceAddressPrefixes[*]"),
+            ]
+        },
+        {
+            "anyOf": [
+                _covers_management_port(single_ref, "port"),
+                {
+                    "count": {"field": listed, "where": _covers_management_port(f"current('{listed}')", "listedPort")},
+                    "greater": 0,
+                },
+            ]
+        },
     ]
 
 
@@ -168,14 +181,23 @@ def nsg_policy_rule() -> dict[str, Any]:
     """The policy rule for standalone security rules and NSGs with inline rules."""
     inline = f"{NSG_TYPE}/securityRules[*]"
     return {
-        "if": {"anyOf": [
-            {"allOf": [{"field": "type", "equals": RULE_TYPE}, *_rule_conditions(f"{RULE_TYPE}/", current=False)]},
-            {"allOf": [
-                {"field": "type", "equals": NSG_TYPE},
-                {"count": {"field": inline, "where": {"allOf": _rule_conditions(f"{inline}.", current=True)}},
-                 "greater": 0},
-            ]},
-        ]},
+        "if": {
+            "anyOf": [
+                {"allOf": [{"field": "type", "equals": RULE_TYPE}, *_rule_conditions(f"{RULE_TYPE}/", current=False)]},
+                {
+                    "allOf": [
+                        {"field": "type", "equals": NSG_TYPE},
+                        {
+                            "count": {
+                                "field": inline,
+                                "where": {"allOf": _rule_conditions(f"{inline}.", current=True)},
+                            },
+                            "greater": 0,
+                        },
+                    ]
+                },
+            ]
+        },
         "then": {"effect": "[parameters('effect')]"},
     }
 
@@ -186,20 +208,32 @@ def jit_policy_rule() -> dict[str, Any]:
     listed = f"{JIT_PORTS}.allowedSourceAddressPrefixes[*]"
     no_source = {"allOf": [{"field": single, "exists": False}, {"count": {"field": listed}, "equals": 0}]}
     return {
-        "if": {"allOf": [
-            {"field": "type", "equals": JIT_TYPE},
-            {"count": {"field": JIT_PORTS, "where": {"anyOf": [
-                *is_wildcard_source(single)["anyOf"], _is_wildcard_member(listed), no_source]}},
-             "greater": 0},
-        ]},
+        "if": {
+            "allOf": [
+                {"field": "type", "equals": JIT_TYPE},
+                {
+                    "count": {
+                        "field": JIT_PORTS,
+                        "where": {
+                            "anyOf": [*is_wildcard_source(single)["anyOf"], _is_wildcard_member(listed), no_source]
+                        },
+                    },
+                    "greater": 0,
+                },
+            ]
+        },
         "then": {"effect": "[parameters('effect')]"},
     }
 
 
 def effect_parameter() -> dict[str, Any]:
     """The `effect` parameter, in ARM's wire shape."""
-    return {"type": "String", "allowedValues": list(EFFECTS), "defaultValue": "Deny",
-            "metadata": {"displayName": "Effect", "description": "Deny blocks the request; Audit only reports it."}}
+    return {
+        "type": "String",
+        "allowedValues": list(EFFECTS),
+        "defaultValue": "Deny",
+        "metadata": {"displayName": "Effect", "description": "Deny blocks the request; Audit only reports it."},
+    }
 
 
 def nsg_policy_parameters() -> dict[str, Any]:
@@ -207,9 +241,12 @@ def nsg_policy_parameters() -> dict[str, Any]:
     return {
         "effect": effect_parameter(),
         "managementPorts": {
-            "type": "Array", "defaultValue": list(MANAGEMENT_PORTS),
-            "metadata": {"displayName": "Management ports",
-                         "description": "Destination ports that must never be open to any source."},
+            "type": "Array",
+            "defaultValue": list(MANAGEMENT_PORTS),
+            "metadata": {
+                "displayName": "Management ports",
+                "description": "Destination ports that must never be open to any source.",
+            },
         },
     }
 
@@ -222,9 +259,12 @@ def policy_definition_guid(definition_scope: str, kind: str) -> str:
 def _parameter_args(parameters: dict[str, Any]) -> dict[str, authorization.ParameterDefinitionsValueArgs]:
     return {
         name: authorization.ParameterDefinitionsValueArgs(
-            type=spec["type"], allowed_values=spec.get("allowedValues"), default_value=spec.get("defaultValue"),
+            type=spec["type"],
+            allowed_values=spec.get("allowedValues"),
+            default_value=spec.get("defaultValue"),
             metadata=authorization.ParameterDefinitionsValueMetadataArgs(
-                display_name=spec["metadata"]["displayName"], description=spec["metadata"]["description"]),
+                display_name=spec["metadata"]["displayName"], description=spec["metadata"]["description"]
+            ),
         )
         for name, spec in parameters.items()
     }
@@ -266,35 +306,67 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
     jit_assignment_id: pulumi.Output[str]
     jit_audit_assignment_id: pulumi.Output[str] | None
 
-    def __init__(self, name: str, args: DenyWildcardSourcePolicyArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DenyWildcardSourcePolicyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         scope = parse_policy_scope(args.scope)
         effect = validate_effect(args.effect)
         ports = validate_management_ports(args.management_ports)
-        super().__init__("azure-jit-access:wildcard_policy:DenyWildcardSourcePolicy", name, None,
-                         with_alias_pruning(opts, args.keep_api_version_aliases))
+        super().__init__(
+            type_tokens.DENY_WILDCARD_SOURCE_POLICY,
+            name,
+            None,
+            with_alias_pruning(opts, args.keep_api_version_aliases),
+        )
         # Children do not inherit a component's depends_on; a resource group scope must exist first.
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
-        nsg = self._definition(f"{name}-nsg-definition", scope, "nsg-wildcard-source", child,
-                               display_name="Deny management ports open to any source (NSG rules)",
-                               description=NSG_MESSAGE, category="Network", rule=nsg_policy_rule(),
-                               parameters=nsg_policy_parameters())
-        jit = self._definition(f"{name}-jit-definition", scope, "jit-wildcard-source", child,
-                               display_name="Deny JIT policies that allow any source",
-                               description=JIT_MESSAGE, category="Security Center", rule=jit_policy_rule(),
-                               parameters={"effect": effect_parameter()})
-        nsg_assignment = authorization.PolicyAssignment(
-            f"{name}-nsg-assignment", scope=scope.scope, policy_assignment_name="deny-wildcard-nsg",
+        nsg = self._definition(
+            f"{name}-nsg-definition",
+            scope,
+            "nsg-wildcard-source",
+            child,
             display_name="Deny management ports open to any source (NSG rules)",
-            policy_definition_id=nsg.id, enforcement_mode="Default",
-            parameters={"effect": authorization.ParameterValuesValueArgs(value=effect),
-                        "managementPorts": authorization.ParameterValuesValueArgs(value=ports)},
-            non_compliance_messages=[authorization.NonComplianceMessageArgs(message=NSG_MESSAGE)], opts=child)
+            description=NSG_MESSAGE,
+            category="Network",
+            rule=nsg_policy_rule(),
+            parameters=nsg_policy_parameters(),
+        )
+        jit = self._definition(
+            f"{name}-jit-definition",
+            scope,
+            "jit-wildcard-source",
+            child,
+            display_name="Deny JIT policies that allow any source",
+            description=JIT_MESSAGE,
+            category="Security Center",
+            rule=jit_policy_rule(),
+            parameters={"effect": effect_parameter()},
+        )
+        nsg_assignment = authorization.PolicyAssignment(
+            f"{name}-nsg-assignment",
+            scope=scope.scope,
+            policy_assignment_name="deny-wildcard-nsg",
+            display_name="Deny management ports open to any source (NSG rules)",
+            policy_definition_id=nsg.id,
+            enforcement_mode="Default",
+            parameters={
+                "effect": authorization.ParameterValuesValueArgs(value=effect),
+                "managementPorts": authorization.ParameterValuesValueArgs(value=ports),
+            },
+            non_compliance_messages=[authorization.NonComplianceMessageArgs(message=NSG_MESSAGE)],
+            opts=child,
+        )
         jit_assignment = authorization.PolicyAssignment(
-            f"{name}-jit-assignment", scope=scope.scope, policy_assignment_name="deny-wildcard-jit",
-            display_name="Deny JIT policies that allow any source", policy_definition_id=jit.id,
-            enforcement_mode="Default", parameters={"effect": authorization.ParameterValuesValueArgs(value=effect)},
-            non_compliance_messages=[authorization.NonComplianceMessageArgs(message=JIT_MESSAGE)], opts=child)
+            f"{name}-jit-assignment",
+            scope=scope.scope,
+            policy_assignment_name="deny-wildcard-jit",
+            display_name="Deny JIT policies that allow any source",
+            policy_definition_id=jit.id,
+            enforcement_mode="Default",
+            parameters={"effect": authorization.ParameterValuesValueArgs(value=effect)},
+            non_compliance_messages=[authorization.NonComplianceMessageArgs(message=JIT_MESSAGE)],
+            opts=child,
+        )
         self.nsg_definition_id = nsg.id
         self.jit_definition_id = jit.id
         self.nsg_assignment_id = nsg_assignment.id
@@ -302,27 +374,54 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         self.jit_audit_assignment_id = None
         if args.assign_jit_audit_builtin:
             self.jit_audit_assignment_id = authorization.PolicyAssignment(
-                f"{name}-jit-audit-assignment", scope=scope.scope, policy_assignment_name="audit-jit-mgmt-ports",
+                f"{name}-jit-audit-assignment",
+                scope=scope.scope,
+                policy_assignment_name="audit-jit-mgmt-ports",
                 display_name="Management ports of virtual machines should be protected with JIT",
-                policy_definition_id=JIT_AUDIT_BUILTIN_ID, enforcement_mode="Default",
-                non_compliance_messages=[authorization.NonComplianceMessageArgs(
-                    message="Protect this VM's management ports with a JIT policy (JitAccessPolicy component).")],
-                opts=child).id
-        self.register_outputs({
-            "nsgDefinitionId": self.nsg_definition_id, "jitDefinitionId": self.jit_definition_id,
-            "nsgAssignmentId": self.nsg_assignment_id, "jitAssignmentId": self.jit_assignment_id,
-        })
+                policy_definition_id=JIT_AUDIT_BUILTIN_ID,
+                enforcement_mode="Default",
+                non_compliance_messages=[
+                    authorization.NonComplianceMessageArgs(
+                        message="Protect this VM's management ports with a JIT policy (JitAccessPolicy component)."
+                    )
+                ],
+                opts=child,
+            ).id
+        self.register_outputs(
+            {
+                "nsgDefinitionId": self.nsg_definition_id,
+                "jitDefinitionId": self.jit_definition_id,
+                "nsgAssignmentId": self.nsg_assignment_id,
+                "jitAssignmentId": self.jit_assignment_id,
+            }
+        )
 
     @staticmethod
-    def _definition(resource_name: str, scope: PolicyScope, kind: str, opts: pulumi.ResourceOptions, *,
-                    display_name: str, description: str, category: str, rule: dict[str, Any],
-                    parameters: dict[str, Any]) -> pulumi.CustomResource:
+    def _definition(
+        resource_name: str,
+        scope: PolicyScope,
+        kind: str,
+        opts: pulumi.ResourceOptions,
+        *,
+        display_name: str,
+        description: str,
+        category: str,
+        rule: dict[str, Any],
+        parameters: dict[str, Any],
+    ) -> pulumi.CustomResource:
         common = dict(
-            policy_definition_name=policy_definition_guid(scope.definition_scope, kind), policy_type="Custom",
-            mode="All", display_name=display_name, description=description, metadata={"category": category},
-            policy_rule=rule, parameters=_parameter_args(parameters), opts=opts,
+            policy_definition_name=policy_definition_guid(scope.definition_scope, kind),
+            policy_type="Custom",
+            mode="All",
+            display_name=display_name,
+            description=description,
+            metadata={"category": category},
+            policy_rule=rule,
+            parameters=_parameter_args(parameters),
+            opts=opts,
         )
         if scope.kind == "managementGroup":
             return authorization.PolicyDefinitionAtManagementGroup(
-                resource_name, management_group_id=scope.management_group_id, **common)
+                resource_name, management_group_id=scope.management_group_id, **common
+            )
         return authorization.PolicyDefinition(resource_name, **common)

@@ -13,7 +13,7 @@ Compose action and as `approval_outcome` in Python, and tests prove they agree.
 
 from __future__ import annotations
 
-from components.workflow_language import (
+from azure_jit_access.workflow_language import (
     all_of,
     body,
     call,
@@ -27,7 +27,7 @@ from components.workflow_language import (
     variables,
     whole,
 )
-from components.workflow_validation import DURATION_MINUTES, REQUEST
+from azure_jit_access.workflow_validation import DURATION_MINUTES, REQUEST
 
 APPROVAL_ACTION = "Send_approval_email"
 OUTCOME_ACTION = "Approval_outcome"
@@ -62,28 +62,36 @@ def _selected() -> str:
 def outcome_action(timeout: str) -> dict[str, object]:
     """`Approval_outcome`: {decision, reason, approver}; runs after the e-mail whatever its status."""
     approver, selected = _approver(), _selected()
-    is_self = all_of(call("not", call("empty", approver)),
-                     call("contains", call("coalesce", request_field("requesterAliases"), call("createArray")),
-                          approver))
+    is_self = all_of(
+        call("not", call("empty", approver)),
+        call("contains", call("coalesce", request_field("requesterAliases"), call("createArray")), approver),
+    )
     approved = all_of(call("equals", selected, lit(APPROVE)), call("not", call("empty", approver)))
     rejected = call("equals", selected, lit(REJECT))
     status = call("string", call("coalesce", prop(call("actions", lit(APPROVAL_ACTION)), "status"), lit("")))
 
     def choose(self_value: str, approved_value: str, rejected_value: str, other: str) -> str:
-        return call("if", is_self, self_value,
-                    call("if", approved, approved_value, call("if", rejected, rejected_value, other)))
+        return call(
+            "if", is_self, self_value, call("if", approved, approved_value, call("if", rejected, rejected_value, other))
+        )
 
     decision = choose(lit(SELF_APPROVAL), lit(APPROVED), lit(REJECTED), lit(TIMED_OUT))
-    reason = choose(lit(REASON_SELF_APPROVAL), call("concat", lit("approved by "), approver),
-                    call("concat", lit("rejected by "), approver),
-                    call("concat", lit(f"no approver answered within {timeout} (approval step: "), status, lit(")")))
-    return {"type": "Compose", "inputs": {"decision": whole(decision), "reason": whole(reason),
-                                          "approver": whole(approver)},
-            "runAfter": {APPROVAL_ACTION: ["Succeeded", "Failed", "TimedOut"]}}
+    reason = choose(
+        lit(REASON_SELF_APPROVAL),
+        call("concat", lit("approved by "), approver),
+        call("concat", lit("rejected by "), approver),
+        call("concat", lit(f"no approver answered within {timeout} (approval step: "), status, lit(")")),
+    )
+    return {
+        "type": "Compose",
+        "inputs": {"decision": whole(decision), "reason": whole(reason), "approver": whole(approver)},
+        "runAfter": {APPROVAL_ACTION: ["Succeeded", "Failed", "TimedOut"]},
+    }
 
 
-def approval_outcome(selected: str | None, approver: str | None, status: str, requester_aliases: list[str],
-                     timeout: str) -> dict[str, str]:
+def approval_outcome(
+    selected: str | None, approver: str | None, status: str, requester_aliases: list[str], timeout: str
+) -> dict[str, str]:
     """The Python twin of `Approval_outcome`, from what the approval e-mail returned."""
     who = (approver or "").lower()
     if who and who in requester_aliases:
@@ -92,21 +100,30 @@ def approval_outcome(selected: str | None, approver: str | None, status: str, re
         return {"decision": APPROVED, "reason": f"approved by {who}", "approver": who}
     if selected == REJECT:
         return {"decision": REJECTED, "reason": f"rejected by {who}", "approver": who}
-    return {"decision": TIMED_OUT, "reason": f"no approver answered within {timeout} (approval step: {status})",
-            "approver": who}
+    return {
+        "decision": TIMED_OUT,
+        "reason": f"no approver answered within {timeout} (approval step: {status})",
+        "approver": who,
+    }
 
 
 def approval_email_action(approvers: list[str], timeout: str) -> dict[str, object]:
     """Office 365 "Send approval email": waits (up to `timeout`) for one approver's answer."""
     field = request_field
-    rows = [("Requester", html_text(field("requester"))), ("VM", html_text(field("vm"))),
-            ("Port", field("port")), ("Source address", field("source")),
-            ("Duration (minutes)", outputs(DURATION_MINUTES)),
-            ("Justification", html_text(field("justification")))]
+    rows = [
+        ("Requester", html_text(field("requester"))),
+        ("VM", html_text(field("vm"))),
+        ("Port", field("port")),
+        ("Source address", field("source")),
+        ("Duration (minutes)", outputs(DURATION_MINUTES)),
+        ("Justification", html_text(field("justification"))),
+    ]
     table = "".join(f"<tr><td>{label}</td><td>{interpolated(value)}</td></tr>" for label, value in rows)
-    message = (f"<p>A just-in-time access request is waiting for your decision.</p><table>{table}</table>"
-               "<p>Approving opens this port to this one source address until the duration ends. "
-               "Requesters cannot approve their own requests.</p>")
+    message = (
+        f"<p>A just-in-time access request is waiting for your decision.</p><table>{table}</table>"
+        "<p>Approving opens this port to this one source address until the duration ends. "
+        "Requesters cannot approve their own requests.</p>"
+    )
     return {
         "type": "ApiConnectionWebhook",
         "inputs": {
@@ -116,8 +133,7 @@ def approval_email_action(approvers: list[str], timeout: str) -> dict[str, objec
                 "NotificationUrl": interpolated(call("listCallbackUrl")),
                 "Message": {
                     "To": text("; ".join(approvers)),
-                    "Subject": f"JIT access request: {interpolated(field('vm'))} port "
-                               f"{interpolated(field('port'))}",
+                    "Subject": f"JIT access request: {interpolated(field('vm'))} port {interpolated(field('port'))}",
                     "Options": f"{APPROVE}, {REJECT}",
                     "Body": message,
                     "Importance": "Normal",

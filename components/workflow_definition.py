@@ -24,7 +24,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from components.workflow_approval import (
+from azure_jit_access.workflow_approval import (
     APPROVED,
     ERROR,
     INITIATE_FAILED,
@@ -34,7 +34,7 @@ from components.workflow_approval import (
     outcome_action,
     request_field,
 )
-from components.workflow_audit import (
+from azure_jit_access.workflow_audit import (
     AUDIT_RECORD_ACTION,
     AUDIT_URI_PARAMETER,
     AUDIT_WRITE_ACTION,
@@ -43,7 +43,7 @@ from components.workflow_audit import (
     audit_write_action,
     notification_action,
 )
-from components.workflow_language import (
+from azure_jit_access.workflow_language import (
     ACTION_NAME,
     body,
     call,
@@ -55,7 +55,7 @@ from components.workflow_language import (
     text,
     whole,
 )
-from components.workflow_request import (
+from azure_jit_access.workflow_request import (
     FORMS_TRIGGER,
     HTTP_TRIGGER,
     FormsTrigger,
@@ -65,7 +65,7 @@ from components.workflow_request import (
     read_request_action,
     validate_forms,
 )
-from components.workflow_validation import (
+from azure_jit_access.workflow_validation import (
     DURATION_MINUTES,
     REJECTION_REASON,
     REQUEST,
@@ -122,8 +122,9 @@ def validate_settings(settings: WorkflowSettings) -> None:
         raise ValueError("approvers: list at least one approver e-mail address")
     for position, approver in enumerate(settings.approvers):
         if not isinstance(approver, str) or not _EMAIL.match(approver):
-            raise ValueError(f"approvers[{position}]: give one e-mail address such as 'secops@contoso.com', "
-                             f"got {approver!r}")
+            raise ValueError(
+                f"approvers[{position}]: give one e-mail address such as 'secops@contoso.com', got {approver!r}"
+            )
     if len({a.lower() for a in settings.approvers}) != len(settings.approvers):
         raise ValueError("approvers: an address is listed twice")
     if settings.forms is None and settings.http is None:
@@ -134,35 +135,50 @@ def validate_settings(settings: WorkflowSettings) -> None:
         _validate_http(settings.http)
     minutes = _timeout_minutes(settings.approval_timeout)
     if minutes is None or not 5 <= minutes <= 30 * 1440:
-        raise ValueError("approval_timeout: give an ISO 8601 duration from PT5M to P30D such as 'PT8H', "
-                         f"got {settings.approval_timeout!r}")
+        raise ValueError(
+            "approval_timeout: give an ISO 8601 duration from PT5M to P30D such as 'PT8H', "
+            f"got {settings.approval_timeout!r}"
+        )
     validate_spec(settings.validation)
 
 
 def _validate_http(http: HttpTrigger) -> None:
     if not http.audience or http.audience != http.audience.strip() or " " in http.audience:
-        raise ValueError("http.audience: give the token audience the callers request, such as "
-                         f"'api://jit-approvals' or the app's client id, got {http.audience!r}")
+        raise ValueError(
+            "http.audience: give the token audience the callers request, such as "
+            f"'api://jit-approvals' or the app's client id, got {http.audience!r}"
+        )
     for position, cidr in enumerate(http.allowed_caller_ip_ranges):
         try:
             network = ipaddress.ip_network(cidr, strict=True)
         except ValueError:
-            raise ValueError(f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' is not a CIDR such as "
-                             "'198.51.100.0/24'") from None
+            raise ValueError(
+                f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' is not a CIDR such as '198.51.100.0/24'"
+            ) from None
         if network.prefixlen == 0:
-            raise ValueError(f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' allows every address; "
-                             "leave the list empty instead, or give your egress ranges")
+            raise ValueError(
+                f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' allows every address; "
+                "leave the list empty instead, or give your egress ranges"
+            )
 
 
 def access_control(settings: WorkflowSettings) -> dict[str, object] | None:
     """The workflow's `accessControl` (wire form): Entra ID policy for request triggers, optional IP list."""
     if settings.http is None:
         return None
-    triggers: dict[str, object] = {"openAuthenticationPolicies": {"policies": {"entra-id-callers": {
-        "type": "AAD",
-        "claims": [{"name": "iss", "value": f"https://sts.windows.net/{settings.tenant_id}/"},
-                   {"name": "aud", "value": settings.http.audience}],
-    }}}}
+    triggers: dict[str, object] = {
+        "openAuthenticationPolicies": {
+            "policies": {
+                "entra-id-callers": {
+                    "type": "AAD",
+                    "claims": [
+                        {"name": "iss", "value": f"https://sts.windows.net/{settings.tenant_id}/"},
+                        {"name": "aud", "value": settings.http.audience},
+                    ],
+                }
+            }
+        }
+    }
     if settings.http.allowed_caller_ip_ranges:
         triggers["allowedCallerIpAddresses"] = [{"addressRange": r} for r in settings.http.allowed_caller_ip_ranges]
     return {"triggers": triggers}
@@ -178,13 +194,23 @@ def _set_outcome(value: dict[str, str] | str, run_after: dict[str, list[str]]) -
 
 def _approved_branch() -> dict[str, dict[str, object]]:
     approver = prop(outputs(OUTCOME_ACTION), "approver")
-    justification = call("concat", lit("Requested by "), request_field("requester"), lit("; approved by "),
-                         approver, lit("; reason: "), request_field("justification"))
+    justification = call(
+        "concat",
+        lit("Requested by "),
+        request_field("requester"),
+        lit("; approved by "),
+        approver,
+        lit("; reason: "),
+        request_field("justification"),
+    )
     status = call("string", call("coalesce", prop(outputs(INITIATE_ACTION), "statusCode"), lit("no response")))
     error = call("string", call("coalesce", prop(prop(body(INITIATE_ACTION), "error"), "message"), lit("")))
     return {
-        "Access_end_time": {"type": "Compose", "runAfter": {}, "inputs": whole(call(
-            "addMinutes", call("utcNow"), outputs(DURATION_MINUTES), lit("yyyy-MM-ddTHH:mm:ssZ")))},
+        "Access_end_time": {
+            "type": "Compose",
+            "runAfter": {},
+            "inputs": whole(call("addMinutes", call("utcNow"), outputs(DURATION_MINUTES), lit("yyyy-MM-ddTHH:mm:ssZ"))),
+        },
         INITIATE_ACTION: {
             "type": "Http",
             "inputs": {
@@ -192,25 +218,52 @@ def _approved_branch() -> dict[str, dict[str, object]]:
                 "uri": whole(_vm_target("initiateUri")),
                 "headers": {"Content-Type": "application/json"},
                 "body": {
-                    "virtualMachines": [{"id": whole(_vm_target("vmId")), "ports": [{
-                        "number": whole(call("int", request_field("port"))),
-                        "endTimeUtc": whole(outputs("Access_end_time")),
-                        "allowedSourceAddressPrefix": whole(request_field("source")),
-                    }]}],
+                    "virtualMachines": [
+                        {
+                            "id": whole(_vm_target("vmId")),
+                            "ports": [
+                                {
+                                    "number": whole(call("int", request_field("port"))),
+                                    "endTimeUtc": whole(outputs("Access_end_time")),
+                                    "allowedSourceAddressPrefix": whole(request_field("source")),
+                                }
+                            ],
+                        }
+                    ],
                     "justification": whole(justification),
                 },
                 "authentication": {"type": "ManagedServiceIdentity", "audience": ARM_AUDIENCE},
             },
             "runAfter": {"Access_end_time": ["Succeeded"]},
         },
-        "Record_access_granted": _set_outcome({
-            "decision": APPROVED, "approver": whole(approver),
-            "reason": whole(call("concat", lit("approved by "), approver, lit("; open until "),
-                                 outputs("Access_end_time")))}, {INITIATE_ACTION: ["Succeeded"]}),
-        "Record_initiate_failure": _set_outcome({
-            "decision": INITIATE_FAILED, "approver": whole(approver),
-            "reason": whole(call("concat", lit("approved by "), approver, lit(", but the JIT initiate call failed ("),
-                                 status, lit("): "), error))}, {INITIATE_ACTION: ["Failed", "TimedOut"]}),
+        "Record_access_granted": _set_outcome(
+            {
+                "decision": APPROVED,
+                "approver": whole(approver),
+                "reason": whole(
+                    call("concat", lit("approved by "), approver, lit("; open until "), outputs("Access_end_time"))
+                ),
+            },
+            {INITIATE_ACTION: ["Succeeded"]},
+        ),
+        "Record_initiate_failure": _set_outcome(
+            {
+                "decision": INITIATE_FAILED,
+                "approver": whole(approver),
+                "reason": whole(
+                    call(
+                        "concat",
+                        lit("approved by "),
+                        approver,
+                        lit(", but the JIT initiate call failed ("),
+                        status,
+                        lit("): "),
+                        error,
+                    )
+                ),
+            },
+            {INITIATE_ACTION: ["Failed", "TimedOut"]},
+        ),
     }
 
 
@@ -219,21 +272,29 @@ def _decision_action(settings: WorkflowSettings) -> dict[str, object]:
         "Send_approval_email": approval_email_action(list(settings.approvers), settings.approval_timeout),
         OUTCOME_ACTION: outcome_action(settings.approval_timeout),
         "Approval_decision": {
-            "type": "If", "runAfter": {OUTCOME_ACTION: ["Succeeded"]},
+            "type": "If",
+            "runAfter": {OUTCOME_ACTION: ["Succeeded"]},
             "expression": whole(call("equals", prop(outputs(OUTCOME_ACTION), "decision"), lit(APPROVED))),
             "actions": _approved_branch(),
             "else": {"actions": {"Record_refusal": _set_outcome(whole(outputs(OUTCOME_ACTION)), {})}},
         },
     }
     invalid = _set_outcome({"decision": INVALID, "reason": whole(outputs(REJECTION_REASON)), "approver": ""}, {})
-    return {"type": "If", "runAfter": {"Validate_request": ["Succeeded"]},
-            "expression": whole(call("empty", outputs(REJECTION_REASON))),
-            "actions": approval, "else": {"actions": {"Record_invalid_request": invalid}}}
+    return {
+        "type": "If",
+        "runAfter": {"Validate_request": ["Succeeded"]},
+        "expression": whole(call("empty", outputs(REJECTION_REASON))),
+        "actions": approval,
+        "else": {"actions": {"Record_invalid_request": invalid}},
+    }
 
 
 def _initial(name: str, kind: str, value: object, run_after: dict[str, list[str]]) -> dict[str, object]:
-    return {"type": "InitializeVariable", "inputs": {"variables": [{"name": name, "type": kind, "value": value}]},
-            "runAfter": run_after}
+    return {
+        "type": "InitializeVariable",
+        "inputs": {"variables": [{"name": name, "type": kind, "value": value}]},
+        "runAfter": run_after,
+    }
 
 
 def build_definition(settings: WorkflowSettings) -> dict[str, object]:
@@ -248,13 +309,22 @@ def build_definition(settings: WorkflowSettings) -> dict[str, object]:
     read["runAfter"] = {"Initialize_outcome": ["Succeeded"]}
     actions: dict[str, object] = {
         "Initialize_request": _initial(REQUEST, "object", {}, {}),
-        "Initialize_outcome": _initial(OUTCOME, "object", {
-            "decision": ERROR, "approver": "",
-            "reason": text("the request could not be processed; see the workflow run history")},
-            {"Initialize_request": ["Succeeded"]}),
+        "Initialize_outcome": _initial(
+            OUTCOME,
+            "object",
+            {
+                "decision": ERROR,
+                "approver": "",
+                "reason": text("the request could not be processed; see the workflow run history"),
+            },
+            {"Initialize_request": ["Succeeded"]},
+        ),
         "Read_request": read,
-        "Validate_request": {"type": "Scope", "actions": validation_actions(settings.validation),
-                             "runAfter": {"Read_request": ["Succeeded"]}},
+        "Validate_request": {
+            "type": "Scope",
+            "actions": validation_actions(settings.validation),
+            "runAfter": {"Read_request": ["Succeeded"]},
+        },
         "Request_is_valid": _decision_action(settings),
         # After every outcome, including a failure or skip anywhere above.
         AUDIT_RECORD_ACTION: audit_record_action("Request_is_valid"),
@@ -269,8 +339,14 @@ def build_definition(settings: WorkflowSettings) -> dict[str, object]:
         parameters_[AUDIT_URI_PARAMETER] = {"type": "String", "defaultValue": ""}
         actions[AUDIT_WRITE_ACTION] = audit_write_action()
     _check_names({**triggers, **actions})
-    return {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "parameters": parameters_, "triggers": triggers,
-            "actions": actions, "outputs": {}}
+    return {
+        "$schema": SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": parameters_,
+        "triggers": triggers,
+        "actions": actions,
+        "outputs": {},
+    }
 
 
 def _check_names(entries: dict[str, object]) -> None:

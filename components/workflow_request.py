@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from components.workflow_language import (
+from azure_jit_access.workflow_language import (
     body,
     call,
     interpolated,
@@ -25,7 +25,7 @@ from components.workflow_language import (
     text,
     whole,
 )
-from components.workflow_validation import REQUEST
+from azure_jit_access.workflow_validation import REQUEST
 
 FORMS_TRIGGER = "Form_response_submitted"
 HTTP_TRIGGER = "Http_request_received"
@@ -33,8 +33,13 @@ FORM_RESPONSE_ACTION = "Get_response_details"
 TOKEN_PAYLOAD_ACTION = "Caller_token_payload"
 CLAIMS_ACTION = "Caller_claims"
 REQUEST_FIELDS = ("vm", "port", "source", "durationMinutes", "justification")
-HTTP_BODY_FIELDS = {"vm": "vm", "port": "port", "source": "sourceIp", "durationMinutes": "durationMinutes",
-                    "justification": "justification"}
+HTTP_BODY_FIELDS = {
+    "vm": "vm",
+    "port": "port",
+    "source": "sourceIp",
+    "durationMinutes": "durationMinutes",
+    "justification": "justification",
+}
 """Request field -> property of the HTTP request body."""
 IDENTITY_CLAIMS = ("upn", "preferred_username", "unique_name", "email")
 """Token claims that may name the caller, most authoritative first."""
@@ -82,8 +87,10 @@ class HttpTrigger:
 def validate_forms(forms: FormsTrigger) -> None:
     """Raise ValueError naming the field when the form settings are unusable."""
     if not _FORM_ID.match(forms.form_id or ""):
-        raise ValueError("forms.form_id: give the id from the form's share URL (letters, digits, '-' and '_'), "
-                         f"got {forms.form_id!r}")
+        raise ValueError(
+            "forms.form_id: give the id from the form's share URL (letters, digits, '-' and '_'), "
+            f"got {forms.form_id!r}"
+        )
     ids = {name: getattr(forms.fields, name) for name in FormFields.__dataclass_fields__}
     for name, question in ids.items():
         if not isinstance(question, str) or not _QUESTION_ID.match(question):
@@ -97,10 +104,16 @@ def forms_trigger(forms: FormsTrigger) -> dict[str, object]:
     return {
         "type": "ApiConnectionWebhook",
         "inputs": {
-            "host": {"connection": {"name": whole(prop(prop(call("parameters", lit("$connections")),
-                                                            "microsoftforms"), "connectionId"))}},
-            "body": {"eventType": "responseAdded", "notificationUrl": interpolated(call("listCallbackUrl")),
-                     "source": "ms-connector"},
+            "host": {
+                "connection": {
+                    "name": whole(prop(prop(call("parameters", lit("$connections")), "microsoftforms"), "connectionId"))
+                }
+            },
+            "body": {
+                "eventType": "responseAdded",
+                "notificationUrl": interpolated(call("listCallbackUrl")),
+                "source": "ms-connector",
+            },
             "path": f"/formapi/api/forms/{interpolated(call('encodeURIComponent', lit(forms.form_id)))}/webhooks",
         },
         "splitOn": whole(prop(call("triggerBody"), "value")),
@@ -110,19 +123,30 @@ def forms_trigger(forms: FormsTrigger) -> dict[str, object]:
 def http_trigger() -> dict[str, object]:
     """The Request trigger: bearer tokens only, token kept out of run history."""
     authorization = prop(prop(call("triggerOutputs"), "headers"), "Authorization")
-    schema_fields = {"vm": "string", "port": "integer", "sourceIp": "string", "durationMinutes": "integer",
-                     "justification": "string"}
+    schema_fields = {
+        "vm": "string",
+        "port": "integer",
+        "sourceIp": "string",
+        "durationMinutes": "integer",
+        "justification": "string",
+    }
     return {
         "type": "Request",
         "kind": "Http",
-        "inputs": {"method": "POST", "schema": {
-            "type": "object", "required": list(schema_fields),
-            "properties": {name: {"type": kind} for name, kind in schema_fields.items()}}},
+        "inputs": {
+            "method": "POST",
+            "schema": {
+                "type": "object",
+                "required": list(schema_fields),
+                "properties": {name: {"type": kind} for name, kind in schema_fields.items()},
+            },
+        },
         # Without this the header (and so the caller's identity) is not in the trigger outputs.
         "operationOptions": "IncludeAuthorizationHeadersInOutputs",
         # A SAS-signed URL would bypass the Entra ID policy; only bearer calls may start a run.
-        "conditions": [{"expression": whole(call("startsWith", call("coalesce", authorization, lit("")),
-                                                 lit("Bearer ")))}],
+        "conditions": [
+            {"expression": whole(call("startsWith", call("coalesce", authorization, lit("")), lit("Bearer ")))}
+        ],
         # The outputs hold a replayable bearer token: keep them out of run history.
         "runtimeConfiguration": {"secureData": {"properties": ["outputs"]}},
     }
@@ -138,22 +162,37 @@ def _set_request(value: dict[str, str], run_after: dict[str, list[str]]) -> dict
 
 def forms_actions(forms: FormsTrigger) -> dict[str, dict[str, object]]:
     """Fetch the response's answers and responder, then set the request variable."""
-    questions = {"vm": forms.fields.vm, "port": forms.fields.port, "source": forms.fields.source_ip,
-                 "durationMinutes": forms.fields.duration_minutes, "justification": forms.fields.justification}
+    questions = {
+        "vm": forms.fields.vm,
+        "port": forms.fields.port,
+        "source": forms.fields.source_ip,
+        "durationMinutes": forms.fields.duration_minutes,
+        "justification": forms.fields.justification,
+    }
     responder = call("toLower", _text_of(prop(body(FORM_RESPONSE_ACTION), "responder")))
     value = {"channel": text("forms")}
     value.update({name: whole(_text_of(prop(body(FORM_RESPONSE_ACTION), questions[name]))) for name in REQUEST_FIELDS})
-    value.update({"requester": whole(responder), "requesterAliases": whole(call("createArray", responder)),
-                  "requesterObjectId": ""})
+    value.update(
+        {
+            "requester": whole(responder),
+            "requesterAliases": whole(call("createArray", responder)),
+            "requesterObjectId": "",
+        }
+    )
     return {
         FORM_RESPONSE_ACTION: {
             "type": "ApiConnection",
             "inputs": {
-                "host": {"connection": {"name": whole(prop(prop(call("parameters", lit("$connections")),
-                                                                "microsoftforms"), "connectionId"))}},
+                "host": {
+                    "connection": {
+                        "name": whole(
+                            prop(prop(call("parameters", lit("$connections")), "microsoftforms"), "connectionId")
+                        )
+                    }
+                },
                 "method": "get",
                 "path": f"/formapi/api/forms('{interpolated(call('encodeURIComponent', lit(forms.form_id)))}')"
-                        "/responses",
+                "/responses",
                 "queries": {"response_id": whole(prop(prop(call("triggerBody"), "resourceData"), "responseId"))},
             },
             "runAfter": {},
@@ -170,9 +209,11 @@ def http_actions() -> dict[str, dict[str, object]]:
     # JWT segments are base64url without padding; base64ToString needs standard, padded base64.
     standard = call("replace", call("replace", payload, lit("-"), lit("+")), lit("_"), lit("/"))
     length = call("length", outputs(TOKEN_PAYLOAD_ACTION))
-    padded = call("concat", outputs(TOKEN_PAYLOAD_ACTION),
-                  call("substring", lit("=="), lit(0), call("mod", call("sub", lit(4), call("mod", length, lit(4))),
-                                                             lit(4))))
+    padded = call(
+        "concat",
+        outputs(TOKEN_PAYLOAD_ACTION),
+        call("substring", lit("=="), lit(0), call("mod", call("sub", lit(4), call("mod", length, lit(4))), lit(4))),
+    )
     claims = outputs(CLAIMS_ACTION)
 
     def claim(name: str) -> str:
@@ -181,15 +222,20 @@ def http_actions() -> dict[str, dict[str, object]]:
     value = {"channel": text("http")}
     value.update({name: whole(_text_of(prop(call("triggerBody"), HTTP_BODY_FIELDS[name]))) for name in REQUEST_FIELDS})
     first_name = call("coalesce", *[prop(claims, c) for c in IDENTITY_CLAIMS[:3]])
-    value.update({
-        "requester": whole(call("toLower", _text_of(first_name))),
-        "requesterAliases": whole(call("createArray", *[claim(c) for c in IDENTITY_CLAIMS])),
-        "requesterObjectId": whole(_text_of(prop(claims, "oid"))),
-    })
+    value.update(
+        {
+            "requester": whole(call("toLower", _text_of(first_name))),
+            "requesterAliases": whole(call("createArray", *[claim(c) for c in IDENTITY_CLAIMS])),
+            "requesterObjectId": whole(_text_of(prop(claims, "oid"))),
+        }
+    )
     return {
         TOKEN_PAYLOAD_ACTION: {"type": "Compose", "inputs": whole(standard), "runAfter": {}},
-        CLAIMS_ACTION: {"type": "Compose", "inputs": whole(call("json", call("base64ToString", padded))),
-                        "runAfter": {TOKEN_PAYLOAD_ACTION: ["Succeeded"]}},
+        CLAIMS_ACTION: {
+            "type": "Compose",
+            "inputs": whole(call("json", call("base64ToString", padded))),
+            "runAfter": {TOKEN_PAYLOAD_ACTION: ["Succeeded"]},
+        },
         "Read_http_request": _set_request(value, {CLAIMS_ACTION: ["Succeeded"]}),
     }
 
@@ -198,6 +244,11 @@ def read_request_action(forms: FormsTrigger | None, http: bool) -> dict[str, obj
     """`Read_request`: a Scope for one channel, or an If on the trigger that fired when both are enabled."""
     if forms and http:
         fired = call("equals", _text_of(prop(call("trigger"), "name")), lit(FORMS_TRIGGER))
-        return {"type": "If", "expression": whole(fired), "actions": forms_actions(forms),
-                "else": {"actions": http_actions()}, "runAfter": {}}
+        return {
+            "type": "If",
+            "expression": whole(fired),
+            "actions": forms_actions(forms),
+            "else": {"actions": http_actions()},
+            "runAfter": {},
+        }
     return {"type": "Scope", "actions": forms_actions(forms) if forms else http_actions(), "runAfter": {}}

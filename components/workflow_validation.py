@@ -26,7 +26,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from components.workflow_language import (
+from azure_jit_access.workflow_language import (
     all_of,
     call,
     index,
@@ -70,12 +70,15 @@ justification, requester (lower case), requesterAliases (lower case), channel.""
 
 VM_RULES_PARAMETER = "vmRules"
 
-REASON_NO_REQUESTER = ("the request does not carry the requester's identity: sign in to the form, or call "
-                       "with a user's Entra ID token")
+REASON_NO_REQUESTER = (
+    "the request does not carry the requester's identity: sign in to the form, or call with a user's Entra ID token"
+)
 REASON_VM = "the VM is not one of the VMs this workflow may open"
 REASON_PORT = "the port is not one of this VM's JIT ports"
-REASON_SOURCE_FORMAT = ("the source must be one IPv4 address written as four numbers from 0 to 255 separated "
-                        "by dots, with no spaces, leading zeros, prefix length or wildcard")
+REASON_SOURCE_FORMAT = (
+    "the source must be one IPv4 address written as four numbers from 0 to 255 separated "
+    "by dots, with no spaces, leading zeros, prefix length or wildcard"
+)
 REASON_SOURCE_BLOCKED = "the source address is in the {label}; JIT access is only granted to a public IPv4 address"
 REASON_SOURCE_BASTION = "in Bastion mode the source must be one of: {prefixes}"
 REASON_DURATION_FORMAT = "the duration must be a whole number of minutes"
@@ -128,36 +131,46 @@ def validate_spec(spec: ValidationSpec) -> None:
         field = f"allowed_vms[{position}]"
         # Azure VM names are ASCII, so Python's lower() and the workflow's toLower() agree on them.
         if not isinstance(rule.name, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", rule.name):
-            raise ValueError(f"{field}.name: give the Azure VM name (letters, digits, '.', '-', '_'), "
-                             f"got {rule.name!r}")
+            raise ValueError(
+                f"{field}.name: give the Azure VM name (letters, digits, '.', '-', '_'), got {rule.name!r}"
+            )
         if rule.name.lower() in seen:
             raise ValueError(f"{field}.name: '{rule.name}' is listed twice (names are compared case-insensitively)")
         seen.add(rule.name.lower())
-        if not rule.ports or any(isinstance(p, bool) or not isinstance(p, int) or not 0 < p < 65536
-                                 for p in rule.ports):
+        if not rule.ports or any(
+            isinstance(p, bool) or not isinstance(p, int) or not 0 < p < 65536 for p in rule.ports
+        ):
             raise ValueError(f"{field}.ports: give one or more JIT ports from 1 to 65535, got {list(rule.ports)}")
         if not MIN_DURATION_MINUTES <= rule.max_duration_minutes <= MAX_DURATION_MINUTES:
-            raise ValueError(f"{field}.max_duration_minutes: JIT allows {MIN_DURATION_MINUTES} to "
-                             f"{MAX_DURATION_MINUTES} minutes, got {rule.max_duration_minutes}")
+            raise ValueError(
+                f"{field}.max_duration_minutes: JIT allows {MIN_DURATION_MINUTES} to "
+                f"{MAX_DURATION_MINUTES} minutes, got {rule.max_duration_minutes}"
+            )
     for position, prefix in enumerate(spec.bastion_source_prefixes):
         field = f"bastion_source_prefixes[{position}]"
         try:
             network = ipaddress.ip_network(prefix, strict=True)
         except ValueError:
-            raise ValueError(f"{field}: '{prefix}' is not an IP network such as '10.0.1.0/26' "
-                             "(the AzureBastionSubnet prefix)") from None
+            raise ValueError(
+                f"{field}: '{prefix}' is not an IP network such as '10.0.1.0/26' (the AzureBastionSubnet prefix)"
+            ) from None
         if network.version != 4 or not network.is_private or network.prefixlen < 8:
-            raise ValueError(f"{field}: '{prefix}' must be the private IPv4 AzureBastionSubnet prefix "
-                             "(for example '10.0.1.0/26'), never a public or /0-/7 range")
+            raise ValueError(
+                f"{field}: '{prefix}' must be the private IPv4 AzureBastionSubnet prefix "
+                "(for example '10.0.1.0/26'), never a public or /0-/7 range"
+            )
 
 
 def vm_rules_value(spec: ValidationSpec) -> dict[str, dict[str, object]]:
     """The `vmRules` definition parameter: lower-case VM name -> ports as text and the duration cap."""
-    return {r.name.lower(): {"ports": [str(p) for p in r.ports], "maxDurationMinutes": r.max_duration_minutes}
-            for r in spec.vms}
+    return {
+        r.name.lower(): {"ports": [str(p) for p in r.ports], "maxDurationMinutes": r.max_duration_minutes}
+        for r in spec.vms
+    }
 
 
 # ---- the rules, once as expressions ----------------------------------------------------------------------
+
 
 def _field(name: str) -> str:
     return prop(variables(REQUEST), name)
@@ -171,8 +184,11 @@ def _vm_rule(key: str | None = None) -> str:
 def _short_number_ok(expression: str, max_length: int) -> str:
     """1..max_length characters and no leading zero (callers check the characters are digits)."""
     length = call("length", expression)
-    return all_of(call("greaterOrEquals", length, lit(1)), call("lessOrEquals", length, lit(max_length)),
-                  call("not", all_of(call("greater", length, lit(1)), call("startsWith", expression, lit("0")))))
+    return all_of(
+        call("greaterOrEquals", length, lit(1)),
+        call("lessOrEquals", length, lit(max_length)),
+        call("not", all_of(call("greater", length, lit(1)), call("startsWith", expression, lit("0")))),
+    )
 
 
 def _decimal_text_ok(expression: str, max_length: int) -> str:
@@ -195,16 +211,21 @@ def _source_actions() -> dict[str, str]:
     source = _field("source")
     # Three extra dots guarantee at least four parts, so indexing 0..3 never fails whatever was typed.
     padded = call("split", call("concat", source, lit("...")), lit("."))
-    well_formed = all_of(call("empty", without_chars(source, DIGITS + ".")),
-                         call("equals", call("length", call("split", source, lit("."))), lit(4)),
-                         *[_short_number_ok(index(padded, i), 3) for i in range(4)])
+    well_formed = all_of(
+        call("empty", without_chars(source, DIGITS + ".")),
+        call("equals", call("length", call("split", source, lit("."))), lit(4)),
+        *[_short_number_ok(index(padded, i), 3) for i in range(4)],
+    )
     safe = call("if", outputs(SOURCE_WELL_FORMED), source, lit("0.0.0.0"))
     octets = [call("int", index(outputs(SOURCE_OCTETS), i)) for i in range(4)]
     blocked = lit("")
     for cidr, label in reversed(BLOCKED_SOURCE_NETWORKS):
         blocked = call("if", _network_test(octets, cidr), lit(label), blocked)
-    return {SOURCE_WELL_FORMED: well_formed, SOURCE_OCTETS: call("split", safe, lit(".")),
-            SOURCE_BLOCKED_RANGE: blocked}
+    return {
+        SOURCE_WELL_FORMED: well_formed,
+        SOURCE_OCTETS: call("split", safe, lit(".")),
+        SOURCE_BLOCKED_RANGE: blocked,
+    }
 
 
 def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
@@ -214,8 +235,7 @@ def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
     checks = [
         (call("contains", _field("requester"), lit("@")), lit(REASON_NO_REQUESTER)),
         (call("contains", parameters(VM_RULES_PARAMETER), call("toLower", _field("vm"))), lit(REASON_VM)),
-        (call("contains", call("coalesce", _vm_rule("ports"), call("createArray")), _field("port")),
-         lit(REASON_PORT)),
+        (call("contains", call("coalesce", _vm_rule("ports"), call("createArray")), _field("port")), lit(REASON_PORT)),
     ]
     if spec.bastion_source_prefixes:
         allowed = call("createArray", *[lit(p) for p in spec.bastion_source_prefixes])
@@ -224,20 +244,30 @@ def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
     else:
         in_range = all_of(*[call("lessOrEquals", o, lit(255)) for o in octets])
         before, after = REASON_SOURCE_BLOCKED.split("{label}")
-        checks += [(all_of(outputs(SOURCE_WELL_FORMED), in_range), lit(REASON_SOURCE_FORMAT)),
-                   (call("empty", outputs(SOURCE_BLOCKED_RANGE)),
-                    call("concat", lit(before), outputs(SOURCE_BLOCKED_RANGE), lit(after)))]
+        checks += [
+            (all_of(outputs(SOURCE_WELL_FORMED), in_range), lit(REASON_SOURCE_FORMAT)),
+            (
+                call("empty", outputs(SOURCE_BLOCKED_RANGE)),
+                call("concat", lit(before), outputs(SOURCE_BLOCKED_RANGE), lit(after)),
+            ),
+        ]
     minimum_text, rest = REASON_DURATION_RANGE.split("{minimum}")
     middle, end = rest.split("{maximum}")
     justification = _field("justification")
     checks += [
         (outputs(DURATION_WELL_FORMED), lit(REASON_DURATION_FORMAT)),
-        (all_of(call("greaterOrEquals", outputs(DURATION_MINUTES), lit(MIN_DURATION_MINUTES)),
-                call("lessOrEquals", outputs(DURATION_MINUTES), maximum)),
-         call("concat", lit(minimum_text + str(MIN_DURATION_MINUTES) + middle), call("string", maximum), lit(end))),
+        (
+            all_of(
+                call("greaterOrEquals", outputs(DURATION_MINUTES), lit(MIN_DURATION_MINUTES)),
+                call("lessOrEquals", outputs(DURATION_MINUTES), maximum),
+            ),
+            call("concat", lit(minimum_text + str(MIN_DURATION_MINUTES) + middle), call("string", maximum), lit(end)),
+        ),
         (call("not", call("empty", call("trim", justification))), lit(REASON_JUSTIFICATION_EMPTY)),
-        (call("lessOrEquals", call("length", justification), lit(MAX_JUSTIFICATION_LENGTH)),
-         lit(REASON_JUSTIFICATION_LONG)),
+        (
+            call("lessOrEquals", call("length", justification), lit(MAX_JUSTIFICATION_LENGTH)),
+            lit(REASON_JUSTIFICATION_LONG),
+        ),
     ]
     return checks
 
@@ -247,7 +277,8 @@ def validation_actions(spec: ValidationSpec) -> dict[str, dict[str, object]]:
     expressions = dict(_source_actions()) if not spec.bastion_source_prefixes else {}
     expressions[DURATION_WELL_FORMED] = _decimal_text_ok(_field("durationMinutes"), 4)
     expressions[DURATION_MINUTES] = call(
-        "int", call("if", outputs(DURATION_WELL_FORMED), _field("durationMinutes"), lit("0")))
+        "int", call("if", outputs(DURATION_WELL_FORMED), _field("durationMinutes"), lit("0"))
+    )
     reason = lit("")
     for condition, failure in reversed(_checks(spec)):
         reason = call("if", condition, reason, failure)
@@ -255,17 +286,20 @@ def validation_actions(spec: ValidationSpec) -> dict[str, dict[str, object]]:
     actions: dict[str, dict[str, object]] = {}
     previous: str | None = None
     for name, expression in expressions.items():
-        actions[name] = {"type": "Compose", "inputs": whole(expression),
-                         "runAfter": {previous: ["Succeeded"]} if previous else {}}
+        actions[name] = {
+            "type": "Compose",
+            "inputs": whole(expression),
+            "runAfter": {previous: ["Succeeded"]} if previous else {},
+        }
         previous = name
     return actions
 
 
 # ---- the same rules, once in Python -------------------------------------------------------------------------
 
+
 def _decimal_text(value: str, max_length: int) -> bool:
-    return (0 < len(value) <= max_length and all(c in DIGITS for c in value)
-            and not (len(value) > 1 and value[0] == "0"))
+    return 0 < len(value) <= max_length and all(c in DIGITS for c in value) and not (len(value) > 1 and value[0] == "0")
 
 
 def _source_reason(spec: ValidationSpec, source: str) -> str:

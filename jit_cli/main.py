@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from jit_cli.preview import cli as preview_cli
-from jit_cli.requester import cli as requester_cli
+from azure_jit_access.cli.preview import cli as preview_cli
+from azure_jit_access.cli.requester import cli as requester_cli
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,17 +18,16 @@ import re
 from pathlib import Path
 
 import pytest
-
-from components.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
-from components.audit import JitAuditTrail, JitAuditTrailArgs
-from components.bastion import BastionAccess, BastionAccessArgs
-from components.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs
-from components.jit_policy import JitAccessPolicy, JitAccessPolicyArgs, JitPortRule, JitVirtualMachine
-from components.nsg_rules import NsgRule
-from components.requester_role import JitRequesterRole, JitRequesterRoleArgs, RoleAssignee
-from components.vm import JitProtectedVm, JitProtectedVmArgs
-from components.wildcard_policy import DenyWildcardSourcePolicy, DenyWildcardSourcePolicyArgs
-from components.workflow_request import FormFields, FormsTrigger, HttpTrigger
+from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs
+from azure_jit_access.bastion import BastionAccess, BastionAccessArgs
+from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs
+from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs, JitPortRule, JitVirtualMachine
+from azure_jit_access.nsg_rules import NsgRule
+from azure_jit_access.requester_role import JitRequesterRole, JitRequesterRoleArgs, RoleAssignee
+from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
+from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy, DenyWildcardSourcePolicyArgs
+from azure_jit_access.workflow_request import FormFields, FormsTrigger, HttpTrigger
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -76,7 +75,7 @@ def block_after(page: str, marker: str) -> list[str]:
     lines = (DOCS / page).read_text().splitlines()
     starts = [index for index, line in enumerate(lines) if line.startswith(marker)]
     assert len(starts) == 1, f"docs/{page}: expected one line starting with {marker!r}, found {len(starts)}"
-    following = itertools.dropwhile(lambda line: not line.strip(), lines[starts[0] + 1:])
+    following = itertools.dropwhile(lambda line: not line.strip(), lines[starts[0] + 1 :])
     block = list(itertools.takewhile(str.strip, following))
     assert block, f"docs/{page}: nothing follows {marker!r}"
     return block
@@ -97,8 +96,7 @@ def arguments_table(page: str, args_class: type) -> dict[str, tuple[str, str]]:
 
 def output_attributes(component: type) -> list[str]:
     """Attributes the class itself annotates as `pulumi.Output[...]`, optional ones included."""
-    return [name for name, hint in inspect.get_annotations(component).items()
-            if str(hint).startswith("pulumi.Output[")]
+    return [name for name, hint in inspect.get_annotations(component).items() if str(hint).startswith("pulumi.Output[")]
 
 
 def python_examples(page: str) -> str:
@@ -114,8 +112,11 @@ def test_arguments_table_lists_every_field_with_its_default(args_class, page):
     assert all(meaning for _, meaning in table.values()), "every row needs a meaning"
 
 
-@pytest.mark.parametrize(("page", "component"), [(page, component) for _, page, component in COMPONENTS],
-                         ids=[component.__name__ for *_, component in COMPONENTS])
+@pytest.mark.parametrize(
+    ("page", "component"),
+    [(page, component) for _, page, component in COMPONENTS],
+    ids=[component.__name__ for *_, component in COMPONENTS],
+)
 def test_outputs_list_names_every_output_attribute(page, component):
     outputs = output_attributes(component)
     assert outputs, f"{component.__name__} annotates no pulumi.Output attribute; has the annotation style changed?"
@@ -123,7 +124,10 @@ def test_outputs_list_names_every_output_attribute(page, component):
     assert [name for name in outputs if f"`{name}`" not in listed] == []
 
 
-@pytest.mark.parametrize(("page", "component"), [(page, component) for _, page, component in COMPONENTS],
-                         ids=[component.__name__ for *_, component in COMPONENTS])
+@pytest.mark.parametrize(
+    ("page", "component"),
+    [(page, component) for _, page, component in COMPONENTS],
+    ids=[component.__name__ for *_, component in COMPONENTS],
+)
 def test_page_has_an_example_that_constructs_the_component(page, component):
-    assert f'{component.__name__}("' in python_examples(page)
+    assert re.search(rf'\b{component.__name__}\(\s*"', python_examples(page))

@@ -11,8 +11,11 @@ WORKFLOWS = Path(__file__).parent.parent / ".github" / "workflows"
 
 
 def check_schema(*paths):
-    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           *map(str, paths)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        capture_output=True,
+        text=True,
+    )
 
 
 def load(name):
@@ -44,8 +47,9 @@ def test_offline_job_needs_no_secrets_compares_and_fails_on_mandatory_violations
     assert job["steps"][-1]["if"] == "steps.preview.outputs.status != '0'"
 
 
-@pytest.mark.parametrize(("name", "job", "command"), [("pull-request.yml", "cloud-preview", "preview"),
-                                                      ("main.yml", "deploy", "up")])
+@pytest.mark.parametrize(
+    ("name", "job", "command"), [("pull-request.yml", "cloud-preview", "preview"), ("main.yml", "deploy", "up")]
+)
 def test_cloud_jobs_use_pulumi_actions_with_the_policy_pack_only_when_configured(name, job, command):
     spec = load(name)["jobs"][job]
     assert "vars.AZURE_CLIENT_ID != ''" in spec["if"]

@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from jit_cli.preview.engine import run_program
+from azure_jit_access.cli.preview.engine import run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = "azure-jit-access"
@@ -35,16 +34,18 @@ def test_dev_stack_builds_the_network_without_inline_subnets(dev):
     assert dev.one("azure-native:network:Subnet").inputs["addressPrefix"] == "10.20.1.0/24"
 
 
-@pytest.mark.parametrize("vm_name, os_key, ports", [("vm-web-01", "linuxConfiguration", ["22"]),
-                                                    ("vm-win-01", "windowsConfiguration", ["3389", "5985", "5986"])])
+@pytest.mark.parametrize(
+    "vm_name, os_key, ports",
+    [("vm-web-01", "linuxConfiguration", ["22"]), ("vm-win-01", "windowsConfiguration", ["3389", "5985", "5986"])],
+)
 def test_dev_stack_vms_are_closed_by_standalone_deny_rules(dev, vm_name, os_key, ports):
-    nsg, = _vm_children(dev, vm_name, "azure-native:network:NetworkSecurityGroup")
+    (nsg,) = _vm_children(dev, vm_name, "azure-native:network:NetworkSecurityGroup")
     assert "securityRules" not in nsg.inputs
     rules = _vm_children(dev, vm_name, "azure-native:network:SecurityRule")
     denies = [r for r in rules if r.inputs["access"] == "Deny"]
     assert [r.inputs["destinationPortRange"] for r in denies] == ports
     assert all(r.inputs["sourceAddressPrefix"] == "*" and r.inputs["priority"] >= 4000 for r in denies)
-    vm, = _vm_children(dev, vm_name, "azure-native:compute:VirtualMachine")
+    (vm,) = _vm_children(dev, vm_name, "azure-native:compute:VirtualMachine")
     assert os_key in vm.inputs["osProfile"]
     assert len(_vm_children(dev, vm_name, "azure-native:network:PublicIPAddress")) == 1
     assert vm.inputs["tags"] == {"environment": "dev", "workload": "azure-jit-access"}
@@ -53,7 +54,10 @@ def test_dev_stack_vms_are_closed_by_standalone_deny_rules(dev, vm_name, os_key,
 def test_dev_stack_has_defender_p2_retained_and_one_policy_after_it(dev):
     pricing = dev.one("azure-native:security:Pricing")
     assert (pricing.inputs["pricingTier"], pricing.inputs["subPlan"], pricing.inputs["enforce"]) == (
-        "Standard", "P2", "True")
+        "Standard",
+        "P2",
+        "True",
+    )
     assert pricing.options["retainOnDelete"] is True and pricing.options["protect"] is True
     assert pricing.inputs["extensions"] == [{"name": "AgentlessVmScanning", "isEnabled": "True"}]
     policy = dev.one("azure-native:security:JitNetworkAccessPolicy")
@@ -70,18 +74,29 @@ def test_dev_stack_has_defender_p2_retained_and_one_policy_after_it(dev):
 
 def test_dev_stack_caller_rule_opens_https_only(dev):
     https = dev.one("azure-native:network:SecurityRule", "vm-web-01-rule-allow-https")
-    assert (https.inputs["access"], https.inputs["destinationPortRange"], https.inputs["sourceAddressPrefix"],
-            https.inputs["priority"]) == ("Allow", "443", "Internet", 200)
+    assert (
+        https.inputs["access"],
+        https.inputs["destinationPortRange"],
+        https.inputs["sourceAddressPrefix"],
+        https.inputs["priority"],
+    ) == ("Allow", "443", "Internet", 200)
 
 
 def test_dev_stack_outputs(dev):
     out = dev.outputs
-    assert out["vmIds"] == {n: dev.one("azure-native:compute:VirtualMachine", f"{n}-vm").id
-                            for n in ("vm-web-01", "vm-win-01")}
+    assert out["vmIds"] == {
+        n: dev.one("azure-native:compute:VirtualMachine", f"{n}-vm").id for n in ("vm-web-01", "vm-win-01")
+    }
     assert out["jitPolicyId"] == dev.one("azure-native:security:JitNetworkAccessPolicy").id
     assert out["managementPorts"] == {"vm-web-01": [22], "vm-win-01": [3389, 5985, 5986]}
-    assert out["jitCaps"]["vm-web-01"] == [{"port": 22, "protocol": "TCP", "maxRequestAccessDuration": "PT3H",
-                                            "allowedSourceAddressPrefixes": ["203.0.113.0/28", "198.51.100.7"]}]
+    assert out["jitCaps"]["vm-web-01"] == [
+        {
+            "port": 22,
+            "protocol": "TCP",
+            "maxRequestAccessDuration": "PT3H",
+            "allowedSourceAddressPrefixes": ["203.0.113.0/28", "198.51.100.7"],
+        }
+    ]
     assert [c["port"] for c in out["jitCaps"]["vm-win-01"]] == [3389, 5985, 5986]
     assert set(out["vmPublicIps"]) == {"vm-web-01", "vm-win-01"}
     assert "adminPasswords" in dev.secret_outputs and set(out["adminPasswords"]) == {"vm-win-01"}
@@ -97,8 +112,12 @@ def test_bastion_stack_has_no_vm_public_ip_and_the_bastion_prefix_as_only_source
     policy = bastion.one("azure-native:security:JitNetworkAccessPolicy")
     ports = [p for vm in policy.inputs["virtualMachines"] for p in vm["ports"]]
     assert [p["number"] for p in ports] == [22, 3389]
-    assert all(p["allowedSourceAddressPrefix"] == "10.30.255.0/26" and "allowedSourceAddressPrefixes" not in p
-               and p["maxRequestAccessDuration"] == "PT1H" for p in ports)
+    assert all(
+        p["allowedSourceAddressPrefix"] == "10.30.255.0/26"
+        and "allowedSourceAddressPrefixes" not in p
+        and p["maxRequestAccessDuration"] == "PT1H"
+        for p in ports
+    )
     assert bastion.outputs["bastionHostId"] == host.id
     assert bastion.outputs["vmPublicIps"] == {}
     assert bastion.outputs["accessMode"] == "bastion"
@@ -109,26 +128,47 @@ def test_runs_are_deterministic(dev):
     assert json.dumps(again.outputs, sort_keys=True) == json.dumps(dev.outputs, sort_keys=True)
 
 
-@pytest.mark.parametrize("stack, override, message", [
-    ("dev", f'{NS}:allowedSourcePrefixes=["203.0.113.7", "Any"]',
-     "azure-jit-access (JIT policy): allowed_source_address_prefixes[1]: 'Any' means any source on the Internet"),
-    ("dev", f"{NS}:maxRequestAccessDuration=PT48H",
-     "azure-jit-access (JIT policy): max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what JIT "
-     "allows; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'"),
-    ("dev", f"{NS}:allowedSourcePrefixes=[]", "azure-jit-access:allowedSourcePrefixes: required in public mode"),
-    ("dev", f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIP": true}}]',
-     "azure-jit-access:vms[0]: unknown key(s) ['publicIP']"),
-    ("dev", f'{NS}:vms=[{{"name": "vm1", "os": "beos"}}]', "azure-jit-access:vms[0].os: unknown OS 'beos'"),
-    ("dev", f'{NS}:vms=[{{"name": "vm1", "os": "linux", "ports": [22, 22]}}]',
-     "azure-jit-access:vms[0]: management_ports: duplicate ports [22]; list each port once"),
-    ("dev", f"{NS}:vms=[]", "azure-jit-access:vms: at least one VM is required"),
-    ("dev", f"{NS}:accessMode=vpn", "azure-jit-access:accessMode: 'vpn'; use 'public'"),
-    ("bastion", f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIp": true}}]',
-     "azure-jit-access:vms[0].publicIp: in Bastion mode VMs get no public IP"),
-    ("bastion", f'{NS}:network={{"addressSpace": "10.30.0.0/16", "workloadSubnetPrefix": "10.30.1.0/24", '
-                '"bastionSubnetPrefix": "10.31.0.0/26"}',
-     "azure-jit-access:network.bastionSubnetPrefix: '10.31.0.0/26' is not inside the VNet address space"),
-])
+@pytest.mark.parametrize(
+    "stack, override, message",
+    [
+        (
+            "dev",
+            f'{NS}:allowedSourcePrefixes=["203.0.113.7", "Any"]',
+            "azure-jit-access (JIT policy): allowed_source_address_prefixes[1]: 'Any' means any source on the Internet",
+        ),
+        (
+            "dev",
+            f"{NS}:maxRequestAccessDuration=PT48H",
+            "azure-jit-access (JIT policy): max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what JIT "
+            "allows; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
+        ),
+        ("dev", f"{NS}:allowedSourcePrefixes=[]", "azure-jit-access:allowedSourcePrefixes: required in public mode"),
+        (
+            "dev",
+            f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIP": true}}]',
+            "azure-jit-access:vms[0]: unknown key(s) ['publicIP']",
+        ),
+        ("dev", f'{NS}:vms=[{{"name": "vm1", "os": "beos"}}]', "azure-jit-access:vms[0].os: unknown OS 'beos'"),
+        (
+            "dev",
+            f'{NS}:vms=[{{"name": "vm1", "os": "linux", "ports": [22, 22]}}]',
+            "azure-jit-access:vms[0]: management_ports: duplicate ports [22]; list each port once",
+        ),
+        ("dev", f"{NS}:vms=[]", "azure-jit-access:vms: at least one VM is required"),
+        ("dev", f"{NS}:accessMode=vpn", "azure-jit-access:accessMode: 'vpn'; use 'public'"),
+        (
+            "bastion",
+            f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIp": true}}]',
+            "azure-jit-access:vms[0].publicIp: in Bastion mode VMs get no public IP",
+        ),
+        (
+            "bastion",
+            f'{NS}:network={{"addressSpace": "10.30.0.0/16", "workloadSubnetPrefix": "10.30.1.0/24", '
+            '"bastionSubnetPrefix": "10.31.0.0/26"}',
+            "azure-jit-access:network.bastionSubnetPrefix: '10.31.0.0/26' is not inside the VNet address space",
+        ),
+    ],
+)
 def test_bad_stack_config_is_refused_before_any_resource(stack, override, message):
     registered = []
     with pytest.raises(ValueError) as err:
@@ -147,8 +187,16 @@ def test_bastion_subnet_waits_for_the_workload_subnet_on_the_same_vnet():
 
 def test_dev_stack_composes_every_concern_once(dev):
     components = sorted(r.type.rsplit(":", 1)[-1] for r in dev.resources if r.type.startswith("azure-jit-access:"))
-    assert components == ["DefenderForServers", "DenyWildcardSourcePolicy", "JitAccessPolicy", "JitApprovalWorkflow",
-                          "JitAuditTrail", "JitProtectedVm", "JitProtectedVm", "JitRequesterRole"]
+    assert components == [
+        "DefenderForServers",
+        "DenyWildcardSourcePolicy",
+        "JitAccessPolicy",
+        "JitApprovalWorkflow",
+        "JitAuditTrail",
+        "JitProtectedVm",
+        "JitProtectedVm",
+        "JitRequesterRole",
+    ]
 
 
 def test_workflow_identity_gets_the_custom_requester_role_and_writes_the_audit_table(dev):

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from components import kql
+from azure_jit_access import kql
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
@@ -16,7 +16,7 @@ def test_the_two_setup_commands_are_make_preview_and_make_test():
 
 
 def test_the_audit_section_names_every_saved_search_and_shows_the_shipped_initiate_query():
-    audit = README[README.index("## Audit"):README.index("## Performance")]
+    audit = README[README.index("## Audit") : README.index("## Performance")]
     for query in kql.saved_queries():
         assert f"`{query.name}`" in audit
     assert f"```kusto\n{kql.jit_initiations_query()}\n```" in audit

@@ -32,15 +32,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--program", default=".", help="folder with Pulumi.yaml and the program (default: .)")
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml is read (default: dev)")
-    parser.add_argument("--policy-pack", action="append", default=None, metavar="DIR",
-                        help="Python policy pack folder; repeatable (default: policies/ of this project)")
-    parser.add_argument("--policy-config", action="append", default=None, metavar="FILE",
-                        help="policy pack config JSON (the format of `pulumi preview --policy-pack-config`); "
-                        "one per --policy-pack, in the same order")
-    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config value, e.g. azure-native:location=westus3; repeatable")
-    parser.add_argument("--compare", metavar="BASE.json",
-                        help="compare with an earlier `jit preview --format json` (e.g. of the base branch)")
+    parser.add_argument(
+        "--policy-pack",
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="Python policy pack folder; repeatable (default: policies/ of this project)",
+    )
+    parser.add_argument(
+        "--policy-config",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="policy pack config JSON (the format of `pulumi preview --policy-pack-config`); "
+        "one per --policy-pack, in the same order",
+    )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. azure-native:location=westus3; repeatable",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="BASE.json",
+        help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
+    )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
@@ -98,11 +116,11 @@ def _fail(message: str, err: BaseException | None, debug: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Handle `jit preview`."""
-    from jit_cli.preview import compare as compare_mod
-    from jit_cli.preview import markdown, render
-    from jit_cli.preview import packs as pack_mod
-    from jit_cli.preview.engine import ProgramError, run_project
-    from jit_cli.preview.project_config import ConfigError, load_project
+    from azure_jit_access.cli.preview import compare as compare_mod
+    from azure_jit_access.cli.preview import markdown, render
+    from azure_jit_access.cli.preview import packs as pack_mod
+    from azure_jit_access.cli.preview.engine import ProgramError, run_project
+    from azure_jit_access.cli.preview.project_config import ConfigError, load_project
 
     try:
         project = load_project(Path(args.program), args.stack, args.config)
@@ -110,13 +128,18 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         return _fail(str(err), err, args.debug)
 
-    pack_dirs = [Path(p) for p in args.policy_pack] if args.policy_pack else _default_packs(
-        project.program_dir, project.project)
+    pack_dirs = (
+        [Path(p) for p in args.policy_pack]
+        if args.policy_pack
+        else _default_packs(project.program_dir, project.project)
+    )
     try:
         configs = [pack_mod.read_policy_config(p) for p in args.policy_config or []]
         if configs and len(configs) != len(pack_dirs):
-            raise pack_mod.PackError(f"{len(configs)} --policy-config file(s) for {len(pack_dirs)} policy pack(s): "
-                                     "give one per --policy-pack, in the same order")
+            raise pack_mod.PackError(
+                f"{len(configs)} --policy-config file(s) for {len(pack_dirs)} policy pack(s): "
+                "give one per --policy-pack, in the same order"
+            )
         loaded = [pack_mod.load_pack(p) for p in pack_dirs]
     except pack_mod.PackError as err:
         return _fail(str(err), err, args.debug)
@@ -131,8 +154,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{project.main}: {err}", err.cause, args.debug)
     except Exception as err:  # noqa: BLE001 - any exception from a user program is a broken program
         progress.done()
-        return _fail(f"the program {project.main} failed: {_program_failure(err, project.program_dir)}",
-                     err, args.debug)
+        return _fail(
+            f"the program {project.main} failed: {_program_failure(err, project.program_dir)}", err, args.debug
+        )
     progress.done()
 
     try:

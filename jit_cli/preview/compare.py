@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jit_cli.preview.project_config import ConfigError
+from azure_jit_access.cli.preview.project_config import ConfigError
 
 _MISSING = object()
 
@@ -47,17 +47,27 @@ class Changes:
 
     def counts(self) -> dict[str, int]:
         """How many resources each kind of step touches."""
-        return {"create": len(self.create), "update": len(self.update), "delete": len(self.delete),
-                "same": self.same}
+        return {"create": len(self.create), "update": len(self.update), "delete": len(self.delete), "same": self.same}
 
     def to_json(self) -> dict[str, Any]:
         """The `changes` key of a compared JSON preview."""
         return {
             "create": [r["urn"] for r in self.create],
             "delete": [r["urn"] for r in self.delete],
-            "update": [{"urn": r["urn"], "diffs": [
-                {"path": d.path, "before": None if d.added else d.before, "after": None if d.removed else d.after}
-                for d in diffs]} for r, diffs in self.update],
+            "update": [
+                {
+                    "urn": r["urn"],
+                    "diffs": [
+                        {
+                            "path": d.path,
+                            "before": None if d.added else d.before,
+                            "after": None if d.removed else d.after,
+                        }
+                        for d in diffs
+                    ],
+                }
+                for r, diffs in self.update
+            ],
             "summary": self.counts(),
         }
 
@@ -70,11 +80,12 @@ def load_base(path: str | Path) -> dict[str, Any]:
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
     except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
-                          "--compare takes the output of `jit preview --format json`") from None
+        raise ConfigError(
+            f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
+            "--compare takes the output of `jit preview --format json`"
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
-        raise ConfigError(f"{path}: has no `resources` list; --compare takes the output of "
-                          "`jit preview --format json`")
+        raise ConfigError(f"{path}: has no `resources` list; --compare takes the output of `jit preview --format json`")
     return doc
 
 
@@ -116,8 +127,10 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> Changes:
         if old is None:
             changes.create.append(resource)
             continue
-        diffs = diff_values({"inputs": old.get("inputs", {}), "options": old.get("options", {})},
-                            {"inputs": resource.get("inputs", {}), "options": resource.get("options", {})})
+        diffs = diff_values(
+            {"inputs": old.get("inputs", {}), "options": old.get("options", {})},
+            {"inputs": resource.get("inputs", {}), "options": resource.get("options", {})},
+        )
         if diffs:
             changes.update.append((resource, diffs))
         else:

@@ -4,7 +4,7 @@ This is the offline half of `pulumi preview`: the program runs in-process with f
 every registration is answered by `RecordingMonitor`, and the result lists resources in a stable tree order
 so the same input always gives the same output.
 
-    from jit_cli.preview.engine import run_inline
+    from azure_jit_access.cli.preview.engine import run_inline
     result = run_inline(lambda: MyComponent("web", args), config={"azure-jit-access:size": "B2s"})
     nsg = result.one("azure-native:network:NetworkSecurityGroup")
 """
@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from jit_cli.preview import arm_state
-from jit_cli.preview.model import PreviewResult, Resource
-from jit_cli.preview.project_config import ProjectConfig, load_project
+from azure_jit_access.cli.preview import arm_state
+from azure_jit_access.cli.preview.model import PreviewResult, Resource
+from azure_jit_access.cli.preview.project_config import ProjectConfig, load_project
 
 
 class ProgramError(Exception):
@@ -34,12 +34,11 @@ class ProgramError(Exception):
 
 def _configure(project: str, stack: str, config: dict[str, str], secret_keys: list[str], on_register):
     # Imported here so that `jit --help` never pays for the Pulumi SDK.
+    from azure_jit_access.cli.preview import runtime_patches
+    from azure_jit_access.cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.mocks import MockSettings
-
-    from jit_cli.preview import runtime_patches
-    from jit_cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
 
     runtime_patches.install()
 
@@ -154,9 +153,7 @@ def forget_program_modules(names: set[str], folder: Path) -> None:
             del sys.modules[name]
 
 
-def run_project(
-    project: ProjectConfig, on_register: Callable[[int], None] | None = None
-) -> PreviewResult:
+def run_project(project: ProjectConfig, on_register: Callable[[int], None] | None = None) -> PreviewResult:
     """Run a project folder's program (its `main`) under the mock engine."""
     main = str(project.main)
 

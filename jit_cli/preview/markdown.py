@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jit_cli.preview.compare import Changes, format_diff
-from jit_cli.preview.model import PreviewResult
-from jit_cli.preview.render import sorted_violations, summary, to_json_document
+from azure_jit_access.cli.preview.compare import Changes, format_diff
+from azure_jit_access.cli.preview.model import PreviewResult
+from azure_jit_access.cli.preview.render import sorted_violations, summary, to_json_document
 
 COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters; leave room for the workflow's header
 COLLAPSE_ROWS = 10
 DETAILED_DIAGRAM_MAX = 40
-TRUNCATED_NOTE = ("> **Truncated:** this report was cut to stay under GitHub's 65,536-character comment limit. "
-                  "Run `jit preview --format markdown --output preview.md` locally, or see the workflow "
-                  "artifact, for the full report.")
+TRUNCATED_NOTE = (
+    "> **Truncated:** this report was cut to stay under GitHub's 65,536-character comment limit. "
+    "Run `jit preview --format markdown --output preview.md` locally, or see the workflow "
+    "artifact, for the full report."
+)
 
 
 def _cell(text: Any) -> str:
@@ -103,9 +105,13 @@ def _headline(result: PreviewResult, changes: Changes | None) -> list[str]:
     if changes is not None:
         c = changes.counts()
         steps = f" · {c['create']} to create, {c['update']} to update, {c['delete']} to delete, {c['same']} unchanged"
-    return [f"### `jit preview` · `{result.project}` / `{result.stack}`", "",
-            f"**{status}** · **{counts['resources']} resources**{steps} · "
-            f"**{counts['mandatory']} mandatory**, **{counts['advisory']} advisory** violations", ""]
+    return [
+        f"### `jit preview` · `{result.project}` / `{result.stack}`",
+        "",
+        f"**{status}** · **{counts['resources']} resources**{steps} · "
+        f"**{counts['mandatory']} mandatory**, **{counts['advisory']} advisory** violations",
+        "",
+    ]
 
 
 def _violation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
@@ -131,8 +137,12 @@ def _change_lines(changes: Changes | None) -> list[str]:
     if changes.update:
         body: list[str] = []
         for resource, diffs in changes.update:
-            body += [f"`{resource['type']}` **{_cell(resource['name'])}**", "```diff",
-                     *[format_diff(d) for d in diffs], "```"]
+            body += [
+                f"`{resource['type']}` **{_cell(resource['name'])}**",
+                "```diff",
+                *[format_diff(d) for d in diffs],
+                "```",
+            ]
         lines += _details(f"Update ({len(changes.update)})", body, len(changes.update))
     return lines
 
@@ -171,7 +181,8 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
     names = {r["urn"]: f"`{_short_type(r['type'])}` {r['name']}" for r in doc["resources"]}
     resource_rows = ["| Type | Name | Parent |", "|---|---|---|"] + [
         f"| `{r['type']}` | {_cell(r['name'])} | {_cell(names.get(r['parent'], '') if r['parent'] else '')} |"
-        for r in doc["resources"]]
+        for r in doc["resources"]
+    ]
     outputs = ["```json", json.dumps(doc["outputs"], indent=2, sort_keys=True), "```"] if doc["outputs"] else []
     sections = [
         _headline(result, changes),

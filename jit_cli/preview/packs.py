@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from jit_cli.preview.engine import forget_program_modules
-from jit_cli.preview.model import Resource, Violation
+from azure_jit_access.cli.preview.engine import forget_program_modules
+from azure_jit_access.cli.preview.model import Resource, Violation
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
@@ -195,8 +194,12 @@ def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
     servicer = _PolicyAnalyzerServicer(
         pack.name, pack.version, pack.policies, pack.enforcement_level, pack.initial_config
     )
-    levels = {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
-              "remediate": proto.REMEDIATE, "disabled": proto.DISABLED}
+    levels = {
+        "advisory": proto.ADVISORY,
+        "mandatory": proto.MANDATORY,
+        "remediate": proto.REMEDIATE,
+        "disabled": proto.DISABLED,
+    }
     request = proto.ConfigureAnalyzerRequest()
     for name, (level, props) in resolved.items():
         entry = proto.PolicyConfig(enforcementLevel=levels[level])
@@ -247,21 +250,31 @@ def evaluate_packs(
                 level = levels.get(diag.enforcementLevel, "advisory")
                 # A violation that survives remediation is reported as mandatory, like the CLI does.
                 level = "mandatory" if level == "remediate" else level
-                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn,
-                                            diag.message))
+                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn, diag.message))
 
         stack_resources = []
         for resource in resources:
             props = _struct((wire_inputs or {}).get(resource.urn, resource.inputs))
-            request = proto.AnalyzeRequest(type=resource.type, properties=props, urn=resource.urn,
-                                           name=resource.name, options=_options(proto, resource))
+            request = proto.AnalyzeRequest(
+                type=resource.type,
+                properties=props,
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(proto, resource),
+            )
             collect(servicer.Analyze(request, None), resource.urn)
             # Stack policies see the resources' state (inputs plus what the provider computed).
             state = {k: v for k, v in resource.outputs.items() if k != "id"} or resource.inputs
-            stack_resources.append(proto.AnalyzerResource(
-                type=resource.type, properties=_struct(state), urn=resource.urn, name=resource.name,
-                options=_options(proto, resource), parent=resource.parent or "",
-                dependencies=list(resource.options.get("dependsOn", [])),
-            ))
+            stack_resources.append(
+                proto.AnalyzerResource(
+                    type=resource.type,
+                    properties=_struct(state),
+                    urn=resource.urn,
+                    name=resource.name,
+                    options=_options(proto, resource),
+                    parent=resource.parent or "",
+                    dependencies=list(resource.options.get("dependsOn", [])),
+                )
+            )
         collect(servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=stack_resources), None), None)
     return violations

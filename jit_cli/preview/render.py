@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any
 
-from jit_cli.preview.compare import Changes, format_diff
-from jit_cli.preview.model import PreviewResult, Resource, Violation
+from azure_jit_access.cli.preview.compare import Changes, format_diff
+from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
 
 SECRET = "[secret]"
 PINNED_OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "dependsOn")
@@ -46,8 +46,10 @@ def resource_json(resource: Resource) -> dict[str, Any]:
         "name": resource.name,
         "parent": resource.parent,
         "inputs": mask_secrets(resource.inputs, resource.secret_paths),
-        "options": {key: resource.options.get(key, [] if key in ("ignoreChanges", "dependsOn") else False)
-                    for key in PINNED_OPTIONS},
+        "options": {
+            key: resource.options.get(key, [] if key in ("ignoreChanges", "dependsOn") else False)
+            for key in PINNED_OPTIONS
+        },
     }
     if resource.id:
         entry["id"] = resource.id
@@ -96,8 +98,7 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "same": " "}
 
 def _tree_lines(result: PreviewResult, changes: Changes | None) -> list[str]:
     depth = _depths(result)
-    rows = [(depth[r.urn], r.type, r.name, changes.kind_of(r.urn) if changes else "create")
-            for r in result.resources]
+    rows = [(depth[r.urn], r.type, r.name, changes.kind_of(r.urn) if changes else "create") for r in result.resources]
     if changes is not None:
         rows += [(1, r["type"], r["name"], "delete") for r in changes.delete]
     width = max((len(type_) + 3 * level for level, type_, _, _ in rows), default=4) + 2

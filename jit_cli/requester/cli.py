@@ -46,36 +46,44 @@ examples:
 
 def _azure_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Azure")
-    group.add_argument("--subscription", metavar="ID",
-                       help="subscription id (default: $AZURE_SUBSCRIPTION_ID, else the az CLI's default)")
+    group.add_argument(
+        "--subscription",
+        metavar="ID",
+        help="subscription id (default: $AZURE_SUBSCRIPTION_ID, else the az CLI's default)",
+    )
     group.add_argument("--tenant", metavar="TENANT", help="tenant id or domain to sign in to")
-    group.add_argument("--cloud", default="AzureCloud",
-                       help="AzureCloud (default), AzureChinaCloud or AzureUSGovernment")
-    group.add_argument("--endpoint", metavar="URL",
-                       help="Resource Manager URL override, https only (default: $JIT_ARM_ENDPOINT, else the cloud's)")
+    group.add_argument(
+        "--cloud", default="AzureCloud", help="AzureCloud (default), AzureChinaCloud or AzureUSGovernment"
+    )
+    group.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="Resource Manager URL override, https only (default: $JIT_ARM_ENDPOINT, else the cloud's)",
+    )
 
 
 def _vm_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--vm", required=required, metavar="NAME_OR_ID", help="VM name, or its full ARM id")
-    parser.add_argument("--resource-group", "-g", metavar="RG",
-                        help="the VM's resource group (lists only that group's JIT policies)")
+    parser.add_argument(
+        "--resource-group", "-g", metavar="RG", help="the VM's resource group (lists only that group's JIT policies)"
+    )
     parser.add_argument("--policy", metavar="NAME", help="JIT policy name, when several cover the VM")
 
 
 def _handle_request(args: argparse.Namespace, runtime: Any = None) -> int:
-    from jit_cli.requester.request import run_request
+    from azure_jit_access.cli.requester.request import run_request
 
     return run_request(args, runtime)
 
 
 def _handle_status(args: argparse.Namespace, runtime: Any = None) -> int:
-    from jit_cli.requester.status import run_status
+    from azure_jit_access.cli.requester.status import run_status
 
     return run_status(args, runtime)
 
 
 def _handle_revoke(args: argparse.Namespace, runtime: Any = None) -> int:
-    from jit_cli.requester.revoke import run_revoke
+    from azure_jit_access.cli.requester.revoke import run_revoke
 
     return run_revoke(args, runtime)
 
@@ -104,33 +112,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the requester sub-commands to the `jit` parser."""
     raw = argparse.RawDescriptionHelpFormatter
     request = subparsers.add_parser(
-        "request", help="ask JIT to open a VM's port for your IP for a while",
+        "request",
+        help="ask JIT to open a VM's port for your IP for a while",
         description="Request just-in-time access to a port of a VM: checks the JIT policy (port, duration cap, "
         "allowed sources) first, then calls `initiate` with an explicit source and end time.",
-        epilog=REQUEST_EXAMPLES, formatter_class=raw,
+        epilog=REQUEST_EXAMPLES,
+        formatter_class=raw,
     )
     _vm_options(request, required=True)
     request.add_argument("--port", type=_port, default=22, help="port to open (default: 22)")
-    request.add_argument("--source", default="me", metavar="IP|me",
-                         help="source IPv4 address to allow; `me` (default) looks up your public IPv4")
-    request.add_argument("--duration", metavar="DURATION",
-                         help="how long: 30m, 1h, 1h30m or ISO 8601 like PT2H (default: 1h, or the policy's cap)")
+    request.add_argument(
+        "--source",
+        default="me",
+        metavar="IP|me",
+        help="source IPv4 address to allow; `me` (default) looks up your public IPv4",
+    )
+    request.add_argument(
+        "--duration",
+        metavar="DURATION",
+        help="how long: 30m, 1h, 1h30m or ISO 8601 like PT2H (default: 1h, or the policy's cap)",
+    )
     request.add_argument("--justification", required=True, metavar="TEXT", help="why you need access")
-    request.add_argument("--wait", action="store_true", help="wait until Azure opened the port, then print how "
-                         "to connect")
-    request.add_argument("--wait-timeout", type=_seconds, default=300.0, metavar="SECONDS",
-                         help="give up waiting after this long (default: 300)")
+    request.add_argument(
+        "--wait", action="store_true", help="wait until Azure opened the port, then print how to connect"
+    )
+    request.add_argument(
+        "--wait-timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up waiting after this long (default: 300)",
+    )
     request.add_argument("--user", help="user name for the ssh hint (default: the VM's admin user)")
-    request.add_argument("--ip-lookup-url", metavar="URL",
-                         help="https service answering your public IPv4 in plain text (default: "
-                         "$JIT_IP_LOOKUP_URL, else https://api.ipify.org)")
+    request.add_argument(
+        "--ip-lookup-url",
+        metavar="URL",
+        help="https service answering your public IPv4 in plain text (default: "
+        "$JIT_IP_LOOKUP_URL, else https://api.ipify.org)",
+    )
     _azure_options(request)
     request.set_defaults(handler=_handle_request)
 
     status = subparsers.add_parser(
-        "status", help="list active and recent JIT requests per VM and port",
+        "status",
+        help="list active and recent JIT requests per VM and port",
         description="List JIT requests per VM and port: requestor, source, when they end, status, reason.",
-        epilog=STATUS_EXAMPLES, formatter_class=raw,
+        epilog=STATUS_EXAMPLES,
+        formatter_class=raw,
     )
     _vm_options(status, required=False)
     status.add_argument("--all", action="store_true", help="include requests that ended more than 24 hours ago")
@@ -139,15 +167,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=_handle_status)
 
     revoke = subparsers.add_parser(
-        "revoke", help="end your active JIT access to a port early (by replacing it; see --help)",
+        "revoke",
+        help="end your active JIT access to a port early (by replacing it; see --help)",
         description="End active JIT access to a VM's port early, as far as the JIT API allows.",
-        epilog=REVOKE_EXAMPLES, formatter_class=raw,
+        epilog=REVOKE_EXAMPLES,
+        formatter_class=raw,
     )
     _vm_options(revoke, required=True)
     revoke.add_argument("--port", type=_port, required=True, help="the port whose access should end")
     revoke.add_argument("--justification", metavar="TEXT", help="added to the replacement request's reason")
     revoke.add_argument("--force", action="store_true", help="also when the active access is someone else's")
-    revoke.add_argument("--wait-timeout", type=_seconds, default=60.0, metavar="SECONDS",
-                        help="how long to check that Azure replaced the request (default: 60)")
+    revoke.add_argument(
+        "--wait-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to check that Azure replaced the request (default: 60)",
+    )
     _azure_options(revoke)
     revoke.set_defaults(handler=_handle_revoke)

@@ -202,4 +202,3 @@ class ArmReader:
         if response.status_code != 200:
             raise HttpResponseError(response=response)
         return response.json()
-

@@ -55,8 +55,9 @@ def read_vm_address(reader: Any, vm_id: str) -> VmAddress:
         return VmAddress(None, False, admin_user)
 
 
-def connection_hint(vm_name: str, port: int, address: VmAddress, user: str | None,
-                    connect_port: int | None = None) -> str:
+def connection_hint(
+    vm_name: str, port: int, address: VmAddress, user: str | None, connect_port: int | None = None
+) -> str:
     """The command to connect, for people: ssh for 22, mstsc for 3389, host:port otherwise.
 
     Args:
@@ -76,8 +77,10 @@ def connection_hint(vm_name: str, port: int, address: VmAddress, user: str | Non
     else:
         command = f"connect to {host}:{dial}"
     if address.address is None:
-        return (f"connect with: {command}  (no address readable for {vm_name}; "
-                f"`az vm show -d -n {vm_name} -g <group> --query publicIps -o tsv` shows it)")
+        return (
+            f"connect with: {command}  (no address readable for {vm_name}; "
+            f"`az vm show -d -n {vm_name} -g <group> --query publicIps -o tsv` shows it)"
+        )
     if not address.public:
         return f"connect with: {command}  (private address: over VPN, peering or Bastion)"
     return f"connect with: {command}"

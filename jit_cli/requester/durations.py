@@ -16,9 +16,7 @@ MAX_REQUEST = timedelta(hours=24)
 """The longest access JIT grants (the spec's maximum for `maxRequestAccessDuration`)."""
 
 _HUMAN = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?$", re.IGNORECASE)
-_ISO = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE
-)
+_ISO = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
 
 
 def parse_iso_duration(text: str) -> timedelta:

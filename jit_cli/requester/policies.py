@@ -141,7 +141,7 @@ def find_target(policies: Iterable[Any], vm: VmRef, policy_name: str | None) -> 
 
 def describe_port_rule(rule: Any) -> str:
     """One rule as people read it: `22/TCP up to PT3H from 203.0.113.0/24`."""
-    from jit_cli.requester.sources import policy_prefixes
+    from azure_jit_access.cli.requester.sources import policy_prefixes
 
     sources = ", ".join(policy_prefixes(rule)) or "no source"
     return f"{rule.number}/{rule.protocol} up to {rule.max_request_access_duration} from {sources}"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from jit_cli.requester.durations import format_human_duration
-from jit_cli.requester.policies import VmRef, policy_location, vm_name
+from azure_jit_access.cli.requester.durations import format_human_duration
+from azure_jit_access.cli.requester.policies import VmRef, policy_location, vm_name
 
 RECENT = timedelta(hours=24)
 """Without --all, `jit status` shows active requests and those that ended within this window."""
@@ -90,10 +90,18 @@ def request_rows(policies: Iterable[Any]) -> list[RequestRow]:
                     source = port.allowed_source_address_prefix or ", ".join(sources)
                     rows.append(
                         RequestRow(
-                            policy=policy.name, resource_group=group, location=location, vm_id=vm.id,
-                            port=port.number, requestor=request.requestor or "", source=source,
-                            start=request.start_time_utc, end=port.end_time_utc, status=port.status or "",
-                            reason=port.status_reason or "", justification=request.justification or "",
+                            policy=policy.name,
+                            resource_group=group,
+                            location=location,
+                            vm_id=vm.id,
+                            port=port.number,
+                            requestor=request.requestor or "",
+                            source=source,
+                            start=request.start_time_utc,
+                            end=port.end_time_utc,
+                            status=port.status or "",
+                            reason=port.status_reason or "",
+                            justification=request.justification or "",
                         )
                     )
     return rows
@@ -102,13 +110,15 @@ def request_rows(policies: Iterable[Any]) -> list[RequestRow]:
 def select_rows(rows: Iterable[RequestRow], now: datetime, vm: VmRef | None, show_all: bool) -> list[RequestRow]:
     """Rows for one VM (or all), active or recent unless `show_all`; active first, newest end first."""
     chosen = [
-        row for row in rows
+        row
+        for row in rows
         if (vm is None or vm.matches(row.vm_id))
         and (show_all or row.active(now) or (row.end is not None and now - row.end <= RECENT))
     ]
     far_past = datetime.min.replace(tzinfo=timezone.utc)
-    return sorted(chosen, key=lambda row: (not row.active(now), -(row.end or far_past).timestamp(),
-                                           row.vm_name.lower(), row.port))
+    return sorted(
+        chosen, key=lambda row: (not row.active(now), -(row.end or far_past).timestamp(), row.vm_name.lower(), row.port)
+    )
 
 
 def _clip(text: str, width: int) -> str:
@@ -119,13 +129,23 @@ def render_table(rows: list[RequestRow], now: datetime) -> str:
     """A plain-text table: VM, PORT, REQUESTOR, SOURCE, ENDS, STATUS, REASON, JUSTIFICATION."""
     header = ("VM", "PORT", "REQUESTOR", "SOURCE", "ENDS", "STATUS", "REASON", "JUSTIFICATION")
     body = [
-        (row.vm_name, str(row.port), row.requestor, row.source, relative_end(row.end, now), row.status,
-         row.reason, _clip(" ".join(row.justification.split()), 50))
+        (
+            row.vm_name,
+            str(row.port),
+            row.requestor,
+            row.source,
+            relative_end(row.end, now),
+            row.status,
+            row.reason,
+            _clip(" ".join(row.justification.split()), 50),
+        )
         for row in rows
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-             for line in [header, *body]]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *body]
+    ]
     return "\n".join(lines) + "\n"
 
 

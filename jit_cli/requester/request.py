@@ -9,19 +9,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from jit_cli.requester.connect import VmAddress, connection_hint, read_vm_address
-from jit_cli.requester.durations import (
+from azure_jit_access.cli.requester.connect import VmAddress, connection_hint, read_vm_address
+from azure_jit_access.cli.requester.durations import (
     check_duration_allowed,
     format_human_duration,
     parse_iso_duration,
     parse_request_duration,
 )
-from jit_cli.requester.errors import EXIT_OK, RefusedError, UsageError
-from jit_cli.requester.policies import Target, parse_vm
-from jit_cli.requester.render import utc_text
-from jit_cli.requester.runtime import Runtime
-from jit_cli.requester.session import Session, open_session, run_guarded
-from jit_cli.requester.sources import (
+from azure_jit_access.cli.requester.errors import EXIT_OK, RefusedError, UsageError
+from azure_jit_access.cli.requester.policies import Target, parse_vm
+from azure_jit_access.cli.requester.render import utc_text
+from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.session import Session, open_session, run_guarded
+from azure_jit_access.cli.requester.sources import (
     check_address_allowed,
     check_source_syntax,
     choose_source,
@@ -29,7 +29,7 @@ from jit_cli.requester.sources import (
     lookup_public_ipv4,
     policy_prefixes,
 )
-from jit_cli.requester.waiting import poll_until
+from azure_jit_access.cli.requester.waiting import poll_until
 
 DEFAULT_DURATION = timedelta(hours=1)
 _PROTOCOLS = {"*": "TCP and UDP", "TCP": "TCP", "UDP": "UDP"}
@@ -77,16 +77,16 @@ def find_port_request(policy: Any, vm_id: str, port: int, source: str, end: date
     return None
 
 
-def _wait_until_open(session: Session, target: Target, args: Any, source: str, end: datetime,
-                     runtime: Runtime) -> Any:
+def _wait_until_open(session: Session, target: Target, args: Any, source: str, end: datetime, runtime: Runtime) -> Any:
     def check() -> Any | None:
         entry = find_port_request(session.get_policy(target), target.vm.id, args.port, source, end)
         if entry is not None and (entry.status or "").lower() in ("initiated", "revoked"):
             return entry
         return None
 
-    entry = poll_until(check, runtime, f"waiting for Azure to open port {args.port} on {target.vm_name}",
-                       args.wait_timeout)
+    entry = poll_until(
+        check, runtime, f"waiting for Azure to open port {args.port} on {target.vm_name}", args.wait_timeout
+    )
     if entry is None:
         raise RefusedError(
             f"Azure has not shown the request as Initiated after {int(args.wait_timeout)}s; it may still open. "
@@ -100,7 +100,7 @@ def _wait_until_open(session: Session, target: Target, args: Any, source: str, e
 
 
 def _print_hint(session: Session, target: Target, args: Any, entry: Any, runtime: Runtime) -> None:
-    from jit_cli.requester.client import ArmReader
+    from azure_jit_access.cli.requester.client import ArmReader
 
     firewall_ip = getattr(target.vm, "public_ip_address", None)
     if firewall_ip:

@@ -13,14 +13,14 @@ import base64
 import json
 from typing import Any
 
-from jit_cli.requester.durations import MIN_REQUEST, format_human_duration
-from jit_cli.requester.errors import EXIT_OK, RefusedError, UsageError
-from jit_cli.requester.policies import parse_vm
-from jit_cli.requester.render import RequestRow, request_rows, utc_text
-from jit_cli.requester.runtime import Runtime
-from jit_cli.requester.session import Session, azure_step, open_session, run_guarded
-from jit_cli.requester.sources import check_address_allowed, policy_prefixes
-from jit_cli.requester.waiting import poll_until
+from azure_jit_access.cli.requester.durations import MIN_REQUEST, format_human_duration
+from azure_jit_access.cli.requester.errors import EXIT_OK, RefusedError, UsageError
+from azure_jit_access.cli.requester.policies import parse_vm
+from azure_jit_access.cli.requester.render import RequestRow, request_rows, utc_text
+from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.session import Session, azure_step, open_session, run_guarded
+from azure_jit_access.cli.requester.sources import check_address_allowed, policy_prefixes
+from azure_jit_access.cli.requester.waiting import poll_until
 
 HARMLESS_SOURCE = "192.0.2.1"
 """RFC 5737 TEST-NET-1: reserved for documentation, not routed on the internet; nobody can connect from it."""
@@ -52,7 +52,8 @@ def replacement_source(rule: Any, current_source: str) -> str:
 def _still_initiated(policy: Any, old: list[RequestRow]) -> list[RequestRow]:
     current = {(r.vm_id.lower(), r.port, r.source, r.end): r for r in request_rows([policy])}
     return [
-        row for row in old
+        row
+        for row in old
         if (found := current.get((row.vm_id.lower(), row.port, row.source, row.end))) is not None
         and found.status.lower() == "initiated"
     ]
@@ -67,7 +68,8 @@ def _revoke(args: Any, runtime: Runtime) -> int:
     target, rule = session.find(vm, args.policy, args.port)
     now = runtime.now()
     active = [
-        row for row in request_rows([target.policy])
+        row
+        for row in request_rows([target.policy])
         if row.vm_id.lower() == target.vm.id.lower() and row.port == args.port and row.active(now)
     ]
     if not active:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from jit_cli.requester.client import Cloud, default_credential
+from azure_jit_access.cli.requester.client import Cloud, default_credential
 
 
 def _utc_now() -> datetime:

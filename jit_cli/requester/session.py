@@ -9,10 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jit_cli.requester.client import Connection, resolve_connection, security_client
-from jit_cli.requester.errors import EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError, describe_azure_error
-from jit_cli.requester.policies import Target, VmRef, find_port_rule, find_target
-from jit_cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.client import Connection, resolve_connection, security_client
+from azure_jit_access.cli.requester.errors import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    RefusedError,
+    UsageError,
+    describe_azure_error,
+)
+from azure_jit_access.cli.requester.policies import Target, VmRef, find_port_rule, find_target
+from azure_jit_access.cli.requester.runtime import Runtime
 
 
 @contextlib.contextmanager

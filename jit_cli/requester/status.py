@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jit_cli.requester.errors import EXIT_OK, UsageError
-from jit_cli.requester.policies import parse_vm
-from jit_cli.requester.render import render_json, render_table, request_rows, select_rows
-from jit_cli.requester.runtime import Runtime
-from jit_cli.requester.session import open_session, run_guarded
+from azure_jit_access.cli.requester.errors import EXIT_OK, UsageError
+from azure_jit_access.cli.requester.policies import parse_vm
+from azure_jit_access.cli.requester.render import render_json, render_table, request_rows, select_rows
+from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.session import open_session, run_guarded
 
 
 def _status(args: Any, runtime: Runtime) -> int:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import TypeVar
 
-from jit_cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.runtime import Runtime
 
 T = TypeVar("T")
 

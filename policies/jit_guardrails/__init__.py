@@ -19,8 +19,7 @@ from . import defender, identity, jit, network, stack, workflow
 
 PACK_NAME = "azure-jit-guardrails"
 
-_ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES,
-        *stack.POLICIES]
+_ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES, *stack.POLICIES]
 
 
 def policy_names() -> list[str]:

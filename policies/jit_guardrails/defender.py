@@ -53,8 +53,11 @@ def check_servers_plan_2(args: Any, report_violation: Any) -> None:
         report_violation(
             f"Defender pricing 'VirtualMachines' at {text(props.get('scopeId')) or 'its scope'}: "
             f"{'; '.join(problems)}. JIT VM access is a Defender for Servers Plan 2 feature: set "
-            "pricing_tier='Standard' and sub_plan='P2'" + (" and enforce='True'" if config["requireEnforce"] else "")
-            + ".", None)
+            "pricing_tier='Standard' and sub_plan='P2'"
+            + (" and enforce='True'" if config["requireEnforce"] else "")
+            + ".",
+            None,
+        )
     raise_if_unverified(unknown, bool(problems))
 
 
@@ -83,25 +86,32 @@ def check_pricing_retained(args: Any, report_violation: Any) -> None:
         f"{text(props.get('scopeId')) or '(scopeId not set)'} is not protected. Deleting it would downgrade every "
         "server in the subscription (and Azure rejects DELETE at subscription scope). Set "
         "`opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True)`: CrossGuard cannot see "
-        "retain_on_delete, so protect is what this policy checks.", None)
+        "retain_on_delete, so protect is what this policy checks.",
+        None,
+    )
 
 
 defender_servers_plan_2 = ResourceValidationPolicy(
     name="defender-servers-plan-2",
     description="The Defender for Cloud pricing for VirtualMachines must be Standard with sub-plan P2 "
-                "(JIT needs Defender for Servers Plan 2).",
+    "(JIT needs Defender for Servers Plan 2).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_servers_plan_2,
-    config_schema=PolicyConfigSchema(properties={"requireEnforce": {
-        "type": "boolean", "default": False,
-        "description": "Also require enforce='True', so resources below the subscription cannot opt out.",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "requireEnforce": {
+                "type": "boolean",
+                "default": False,
+                "description": "Also require enforce='True', so resources below the subscription cannot opt out.",
+            }
+        }
+    ),
 )
 
 defender_pricing_retained = ResourceValidationPolicy(
     name="defender-pricing-retained",
     description="A subscription-scoped Defender pricing must be protected, so `pulumi destroy` never tries to "
-                "drop the plan for the whole subscription.",
+    "drop the plan for the whole subscription.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_pricing_retained,
 )

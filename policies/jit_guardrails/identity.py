@@ -20,57 +20,17 @@ from .props import (
     settings,
     text,
 )
+from .rules.roles import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, PRIVILEGED_ROLES, action_matches
 
 ROLE_DEFINITION_TYPE = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
 POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment"
-POLICY_DEFINITION_TYPES = ("azure-native:authorization:PolicyDefinition",
-                           "azure-native:authorization:PolicyDefinitionAtManagementGroup")
-
-INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
-
-# Microsoft Learn, "permissions needed to configure and use JIT" (request access), plus what Microsoft's
-# Set-JitLeastPrivilegedRole.ps1 and the portal's Connect blade add. All reads except initiate.
-DEFAULT_REQUESTER_ACTIONS = (
-    INITIATE_ACTION,
-    "Microsoft.Security/locations/jitNetworkAccessPolicies/read",
-    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
-    "Microsoft.Compute/virtualMachines/read",
-    "Microsoft.Network/networkInterfaces/read",
-    "Microsoft.Network/networkInterfaces/*/read",
-    "Microsoft.Network/publicIPAddresses/read",
-    "Microsoft.Security/policies/read",
-    "Microsoft.Network/*/read",
+POLICY_DEFINITION_TYPES = (
+    "azure-native:authorization:PolicyDefinition",
+    "azure-native:authorization:PolicyDefinitionAtManagementGroup",
 )
 
-# Built-in role definition ids (Microsoft Learn, "Azure built-in roles").
-PRIVILEGED_ROLES = {
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-    "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-    "fb1c8493-542b-48eb-b624-b4c8fea62acd": "Security Admin",
-}
-
 DEFAULT_DENY_WILDCARD_DEFINITIONS = ("Deny-MgmtPorts-From-Internet",)
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Azure RBAC action matching: case-insensitive, `*` matches any run of characters."""
-    pieces = pattern.lower().split("*")
-    action = action.lower()
-    if len(pieces) == 1:
-        return pieces[0] == action
-    if not (action.startswith(pieces[0]) and action.endswith(pieces[-1])):
-        return False
-    position, end = len(pieces[0]), len(action) - len(pieces[-1])
-    for piece in pieces[1:-1]:
-        found = action.find(piece, position, end)
-        if found < 0:
-            return False
-        position = found + len(piece)
-    return position <= end
 
 
 def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
@@ -78,8 +38,9 @@ def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
     for block in permissions:
         actions = [a for a in as_list(block.get("actions")) if isinstance(a, str)]
         not_actions = [a for a in as_list(block.get("notActions")) if isinstance(a, str)]
-        if any(action_matches(a, INITIATE_ACTION) for a in actions) and \
-                not any(action_matches(n, INITIATE_ACTION) for n in not_actions):
+        if any(action_matches(a, INITIATE_ACTION) for a in actions) and not any(
+            action_matches(n, INITIATE_ACTION) for n in not_actions
+        ):
             return True
     return False
 
@@ -118,8 +79,9 @@ def check_requester_role(args: Any, report_violation: Any) -> None:
     if not is_type(args.resource_type, ROLE_DEFINITION_TYPE):
         return
     props = plain(args.props)
-    config = settings(args.get_config(), {"allowedRequesterActions": list(DEFAULT_REQUESTER_ACTIONS),
-                                          "allowedManagementGroups": []})
+    config = settings(
+        args.get_config(), {"allowedRequesterActions": list(DEFAULT_REQUESTER_ACTIONS), "allowedManagementGroups": []}
+    )
     raw_blocks = as_list(props.get("permissions"))
     blocks = [b for b in raw_blocks if isinstance(b, Mapping)]
     unknown = ["permissions"] if any(is_unknown(b) for b in raw_blocks) else []
@@ -144,13 +106,17 @@ def check_requester_role(args: Any, report_violation: Any) -> None:
         if is_unknown(scope):
             unknown.append("assignableScopes")
         elif isinstance(scope, str) and is_tenant_wide_scope(scope, config["allowedManagementGroups"]):
-            problems.append(f"assignable scope '{scope}' spans the whole tenant (root or a management group named "
-                            "with a GUID, as the tenant root group is)")
+            problems.append(
+                f"assignable scope '{scope}' spans the whole tenant (root or a management group named "
+                "with a GUID, as the tenant root group is)"
+            )
     for problem in dict.fromkeys(problems):
         report_violation(
             f"Role '{name}' can initiate JIT access, so it must hold nothing but requester actions: {problem}. "
             "Keep only the actions listed in this policy's allowedRequesterActions and assign the role at the "
-            "resource groups of the protected VMs.", None)
+            "resource groups of the protected VMs.",
+            None,
+        )
     raise_if_unverified(unknown, bool(problems))
 
 
@@ -164,8 +130,12 @@ def check_privileged_automation(args: Any, report_violation: Any) -> None:
     if not is_type(args.resource_type, ROLE_ASSIGNMENT_TYPE):
         return
     props = plain(args.props)
-    forbidden = {last_segment(r) for r in settings(args.get_config(), {"forbiddenRoleDefinitionIds": list(
-        PRIVILEGED_ROLES)})["forbiddenRoleDefinitionIds"]}
+    forbidden = {
+        last_segment(r)
+        for r in settings(args.get_config(), {"forbiddenRoleDefinitionIds": list(PRIVILEGED_ROLES)})[
+            "forbiddenRoleDefinitionIds"
+        ]
+    }
     principal_type, role_id = props.get("principalType"), props.get("roleDefinitionId")
     if is_unknown(role_id):
         raise_if_unverified(["roleDefinitionId"])
@@ -173,17 +143,26 @@ def check_privileged_automation(args: Any, report_violation: Any) -> None:
         return
     if is_unknown(principal_type):
         raise_if_unverified(["principalType"])
-    if isinstance(principal_type, str) and principal_type.strip() and \
-            principal_type.strip().lower() != "serviceprincipal":
+    if (
+        isinstance(principal_type, str)
+        and principal_type.strip()
+        and principal_type.strip().lower() != "serviceprincipal"
+    ):
         return
     role = PRIVILEGED_ROLES.get(last_segment(role_id), f"role {last_segment(role_id)}")
-    who = ("a service principal (a managed identity or app)" if principal_type else
-           "a principal whose principalType is not set, so it may be a managed identity")
+    who = (
+        "a service principal (a managed identity or app)"
+        if principal_type
+        else "a principal whose principalType is not set, so it may be a managed identity"
+    )
     report_violation(
         f"Role assignment '{args.name}' gives {role} to {who} ({props.get('principalId', 'unknown principal')}) "
         f"at {props.get('scope', 'its scope')}. An automation identity with {role} can open NSGs or grant itself "
         "access without JIT. Assign the JIT requester role (or another narrow custom role) instead"
-        + ("" if principal_type else ", and set principal_type") + ".", None)
+        + ("" if principal_type else ", and set principal_type")
+        + ".",
+        None,
+    )
 
 
 def _definition_names(resource: Any, props: Mapping[str, Any]) -> set[str]:
@@ -199,7 +178,8 @@ def is_deny_wildcard_definition(props: Mapping[str, Any]) -> bool:
     """A definition whose rule judges NSG rules' or JIT port rules' sources: the deny-wildcard pattern."""
     rule = str(props.get("policyRule", "")).lower()
     return ("microsoft.network/networksecuritygroups/securityrules" in rule and "sourceaddressprefix" in rule) or (
-        "microsoft.security/locations/jitnetworkaccesspolicies" in rule and "allowedsourceaddressprefix" in rule)
+        "microsoft.security/locations/jitnetworkaccesspolicies" in rule and "allowedsourceaddressprefix" in rule
+    )
 
 
 def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
@@ -220,10 +200,14 @@ def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
         mode, definition_id = props.get("enforcementMode"), props.get("policyDefinitionId")
         if mode is None or (not is_unknown(mode) and str(mode).strip().lower() != "donotenforce"):
             continue
-        linked = [d.urn for deps in (resource.property_dependencies.get("policyDefinitionId", []),
-                                     resource.dependencies) for d in deps]
+        linked = [
+            d.urn
+            for deps in (resource.property_dependencies.get("policyDefinitionId", []), resource.dependencies)
+            for d in deps
+        ]
         matches = any(urn in definitions for urn in linked) or (
-            isinstance(definition_id, str) and not is_unknown(definition_id) and last_segment(definition_id) in names)
+            isinstance(definition_id, str) and not is_unknown(definition_id) and last_segment(definition_id) in names
+        )
         if is_unknown(mode) or (not matches and is_unknown(definition_id)):
             unknown.append(f"policy assignment '{resource.name}': enforcementMode/policyDefinitionId")
         elif matches:
@@ -232,35 +216,51 @@ def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
                 "'DoNotEnforce', so NSG rules and JIT policies that open management ports to the internet are not "
                 "blocked. Set enforcement_mode='Default' (use the definition's effect parameter 'Audit' to only "
                 "report).",
-                resource.urn)
+                resource.urn,
+            )
     raise_if_unverified(unknown)
 
 
 jit_requester_role_least_privilege = ResourceValidationPolicy(
     name="jit-requester-role-least-privilege",
     description="A custom role that can initiate JIT must hold only the allowed requester actions: no wildcard, "
-                "no write or delete, no data actions, not assignable at / or a tenant root management group.",
+    "no write or delete, no data actions, not assignable at / or a tenant root management group.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_requester_role,
-    config_schema=PolicyConfigSchema(properties={
-        "allowedRequesterActions": {"type": "array", "items": {"type": "string"},
-                                    "default": list(DEFAULT_REQUESTER_ACTIONS),
-                                    "description": "Actions a JIT requester role may hold (case-insensitive)."},
-        "allowedManagementGroups": {"type": "array", "items": {"type": "string"}, "default": [],
-                                    "description": "GUID-named management groups known not to be the tenant root."},
-    }),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedRequesterActions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_REQUESTER_ACTIONS),
+                "description": "Actions a JIT requester role may hold (case-insensitive).",
+            },
+            "allowedManagementGroups": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "GUID-named management groups known not to be the tenant root.",
+            },
+        }
+    ),
 )
 
 no_privileged_role_for_automation = ResourceValidationPolicy(
     name="no-privileged-role-for-automation",
     description="Service principals and managed identities must not be assigned Owner, Contributor, User Access "
-                "Administrator, Network Contributor, RBAC Administrator or Security Admin.",
+    "Administrator, Network Contributor, RBAC Administrator or Security Admin.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_privileged_automation,
-    config_schema=PolicyConfigSchema(properties={"forbiddenRoleDefinitionIds": {
-        "type": "array", "items": {"type": "string"}, "default": list(PRIVILEGED_ROLES),
-        "description": "Role definition GUIDs automation identities must not hold.",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "forbiddenRoleDefinitionIds": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(PRIVILEGED_ROLES),
+                "description": "Role definition GUIDs automation identities must not hold.",
+            }
+        }
+    ),
 )
 
 deny_wildcard_policy_enforced = StackValidationPolicy(
@@ -268,11 +268,17 @@ deny_wildcard_policy_enforced = StackValidationPolicy(
     description="Assignments of the deny-wildcard-source Azure Policy should be enforced, not DoNotEnforce.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=check_deny_wildcard_enforced,
-    config_schema=PolicyConfigSchema(properties={"definitionNames": {
-        "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_DENY_WILDCARD_DEFINITIONS),
-        "description": "Names of deny-wildcard definitions outside the stack (those in it are recognised by "
-                       "their rule).",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "definitionNames": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_DENY_WILDCARD_DEFINITIONS),
+                "description": "Names of deny-wildcard definitions outside the stack (those in it are recognised by "
+                "their rule).",
+            }
+        }
+    ),
 )
 
 POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation, deny_wildcard_policy_enforced]

@@ -73,7 +73,9 @@ def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
                 f"{label} lets requests open the port to {'; '.join(findings)}. Anyone who can request access "
                 "(or the portal's default 'All configured IPs') would expose the VM to the internet. List the exact "
                 "addresses allowed to connect in allowedSourceAddressPrefix(es): office egress /32s or the "
-                "Bastion subnet.", None)
+                "Bastion subnet.",
+                None,
+            )
             reported = True
         elif any(is_unknown(s) for s in sources):
             unknown.append(f"{label}: allowed source")
@@ -81,7 +83,9 @@ def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
             report_violation(
                 f"{label} sets neither allowedSourceAddressPrefix nor allowedSourceAddressPrefixes, so the policy "
                 "does not limit where access may come from (the portal and the VM blade default to Any). Set an "
-                "explicit list of allowed source prefixes.", None)
+                "explicit list of allowed source prefixes.",
+                None,
+            )
             reported = True
     raise_if_unverified(unknown, reported)
 
@@ -93,8 +97,10 @@ def duration_cap(configured: Any) -> timedelta:
     except ValueError as err:
         raise ValueError(f"policy config jit-policy-max-duration.maxDuration: {err}") from None
     if cap < JIT_MINIMUM:
-        raise ValueError(f"policy config jit-policy-max-duration.maxDuration '{configured}' is below JIT's minimum "
-                         "of PT5M; set it between PT5M and PT24H")
+        raise ValueError(
+            f"policy config jit-policy-max-duration.maxDuration '{configured}' is below JIT's minimum "
+            "of PT5M; set it between PT5M and PT24H"
+        )
     return min(cap, JIT_MAXIMUM)
 
 
@@ -130,8 +136,10 @@ def duration_problem(value: Any, cap: timedelta) -> str | None:
         return f"'{value}' ({describe(duration)}) is below JIT's minimum; set it {allowed}."
     if duration > cap:
         why = "JIT's maximum of one day" if cap >= JIT_MAXIMUM else "the team's cap (policy config maxDuration)"
-        return (f"'{value}' ({describe(duration)}) is longer than {why}; access should close on its own "
-                f"within hours. Set it {allowed}.")
+        return (
+            f"'{value}' ({describe(duration)}) is longer than {why}; access should close on its own "
+            f"within hours. Set it {allowed}."
+        )
     return None
 
 
@@ -162,7 +170,9 @@ def check_allowed_ports(args: Any, report_violation: Any) -> None:
             report_violation(
                 f"{where} opens port {shown}, which is not a configured management port "
                 f"({', '.join(str(p) for p in allowed)}). JIT is for administrative access; publish application "
-                "ports with ordinary NSG rules, or add the port to this policy's allowedPorts.", None)
+                "ports with ordinary NSG rules, or add the port to this policy's allowedPorts.",
+                None,
+            )
             reported = True
     raise_if_unverified(unknown, reported)
 
@@ -170,7 +180,7 @@ def check_allowed_ports(args: Any, report_violation: Any) -> None:
 jit_policy_no_wildcard_source = ResourceValidationPolicy(
     name="jit-policy-no-wildcard-source",
     description="JIT port rules must list explicit allowed sources, never *, Any, Internet, a /0 or an "
-                "internet-wide set of prefixes.",
+    "internet-wide set of prefixes.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_no_wildcard_source,
     config_schema=PolicyConfigSchema(properties=dict(SOURCE_CONFIG_SCHEMA)),
@@ -179,13 +189,18 @@ jit_policy_no_wildcard_source = ResourceValidationPolicy(
 jit_policy_max_duration = ResourceValidationPolicy(
     name="jit-policy-max-duration",
     description="JIT maxRequestAccessDuration must be a valid ISO 8601 duration of at least PT5M and at most the "
-                "configured cap (never above PT24H).",
+    "configured cap (never above PT24H).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_max_duration,
-    config_schema=PolicyConfigSchema(properties={"maxDuration": {
-        "type": "string", "default": DEFAULT_MAX_DURATION,
-        "description": "Longest access a request may ask for, ISO 8601 (PT5M..PT24H).",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "maxDuration": {
+                "type": "string",
+                "default": DEFAULT_MAX_DURATION,
+                "description": "Longest access a request may ask for, ISO 8601 (PT5M..PT24H).",
+            }
+        }
+    ),
 )
 
 jit_policy_allowed_ports = ResourceValidationPolicy(
@@ -193,11 +208,17 @@ jit_policy_allowed_ports = ResourceValidationPolicy(
     description="JIT policies should only cover the configured management ports.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=check_allowed_ports,
-    config_schema=PolicyConfigSchema(properties={"allowedPorts": {
-        "type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535}, "minItems": 1,
-        "default": list(DEFAULT_MANAGEMENT_PORTS),
-        "description": "Ports a JIT policy may open.",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedPorts": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "minItems": 1,
+                "default": list(DEFAULT_MANAGEMENT_PORTS),
+                "description": "Ports a JIT policy may open.",
+            }
+        }
+    ),
 )
 
 POLICIES = [jit_policy_no_wildcard_source, jit_policy_max_duration, jit_policy_allowed_ports]

@@ -20,7 +20,9 @@ RULE_TYPES = ("azure-native:network:SecurityRule", "azure:network/networkSecurit
 NSG_TYPES = ("azure-native:network:NetworkSecurityGroup", "azure:network/networkSecurityGroup:NetworkSecurityGroup")
 
 MANAGEMENT_PORTS_SCHEMA = {
-    "type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535}, "minItems": 1,
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+    "minItems": 1,
     "default": list(DEFAULT_MANAGEMENT_PORTS),
     "description": "Ports that must never be reachable from the internet.",
 }
@@ -67,11 +69,13 @@ def assess_rule(rule: Mapping[str, Any], config: Mapping[str, Any] | None = None
 
     sources = [rule.get("sourceAddressPrefix"), *as_list(rule.get("sourceAddressPrefixes"))]
     unknown += [f"sourceAddressPrefix{'es' if i else ''}" for i, s in enumerate(sources) if is_unknown(s)]
-    findings = internet_wide_findings([s for s in sources if isinstance(s, str) and not is_unknown(s)],
-                                      limits_from(config))
+    findings = internet_wide_findings(
+        [s for s in sources if isinstance(s, str) and not is_unknown(s)], limits_from(config)
+    )
     if not ports or not findings:
-        blocked_by_unknown = (ports or any(is_unknown(s) for s in port_specs)) and \
-                             (findings or any(is_unknown(s) for s in sources))
+        blocked_by_unknown = (ports or any(is_unknown(s) for s in port_specs)) and (
+            findings or any(is_unknown(s) for s in sources)
+        )
         return RuleAssessment(unknown=unknown if blocked_by_unknown else [])
     if any(key in unknown for key in ("access", "direction", "protocol")):
         return RuleAssessment(unknown=unknown)
@@ -79,14 +83,19 @@ def assess_rule(rule: Mapping[str, Any], config: Mapping[str, Any] | None = None
     port_text = ", ".join(str(p) for p in ports)
     fields = ["none given, so any port"] if implied_any else [f"'{s}'" for s in known_specs if parse_port_spec(s)]
     protocol_text = text(protocol) or "not set, so *"
-    return RuleAssessment(problem=(
-        f"allows inbound traffic (protocol {protocol_text}) from {'; '.join(findings)} to management "
-        f"port{'s' if len(ports) > 1 else ''} {port_text} (destination ports {', '.join(fields)})"))
+    return RuleAssessment(
+        problem=(
+            f"allows inbound traffic (protocol {protocol_text}) from {'; '.join(findings)} to management "
+            f"port{'s' if len(ports) > 1 else ''} {port_text} (destination ports {', '.join(fields)})"
+        )
+    )
 
 
 def _public_source_fix() -> str:
-    return ("Allow only specific addresses (a /32, your office egress or the Bastion subnet) or keep the port "
-            "closed and open it per request with JIT (`jit request`).")
+    return (
+        "Allow only specific addresses (a /32, your office egress or the Bastion subnet) or keep the port "
+        "closed and open it per request with JIT (`jit request`)."
+    )
 
 
 def check_public_management_source(args: Any, report_violation: Any) -> None:
@@ -113,8 +122,11 @@ def check_public_management_source(args: Any, report_violation: Any) -> None:
             label = f"Inline rule {where} ('{text(_flat_rule(rule).get('name')) or 'unnamed'}')"
             verdict = assess_rule(rule, config)
             if verdict.problem:
-                report_violation(f"{label} of NSG '{resource_name(props, 'networkSecurityGroupName', args.name)}' "
-                                 f"{verdict.problem}. {_public_source_fix()}", None)
+                report_violation(
+                    f"{label} of NSG '{resource_name(props, 'networkSecurityGroupName', args.name)}' "
+                    f"{verdict.problem}. {_public_source_fix()}",
+                    None,
+                )
                 reported = True
             unknown += [f"{where}: {key}" for key in verdict.unknown]
     raise_if_unverified(unknown, reported)
@@ -138,23 +150,24 @@ def check_no_inline_rules(args: Any, report_violation: Any) -> None:
         f"NSG '{resource_name(props, 'networkSecurityGroupName', args.name)}' declares {count} inline "
         "securityRules. With inline rules every update PUTs exactly that list, deleting the allow and deny rules "
         "JIT adds on each request (even an empty list does). Remove `security_rules` from the NSG and declare "
-        "each rule as a standalone `network.SecurityRule` with `network_security_group_name` set.", None)
+        "each rule as a standalone `network.SecurityRule` with `network_security_group_name` set.",
+        None,
+    )
 
 
 nsg_no_public_management_source = ResourceValidationPolicy(
     name="nsg-no-public-management-source",
     description="An inbound Allow NSG rule must not open a management port (SSH, RDP, WinRM) to the internet: "
-                "*, Any, Internet, 0.0.0.0/0, ::/0, AzureCloud, or public prefixes wider than the configured size.",
+    "*, Any, Internet, 0.0.0.0/0, ::/0, AzureCloud, or public prefixes wider than the configured size.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_public_management_source,
-    config_schema=PolicyConfigSchema(properties={"managementPorts": MANAGEMENT_PORTS_SCHEMA,
-                                                 **SOURCE_CONFIG_SCHEMA}),
+    config_schema=PolicyConfigSchema(properties={"managementPorts": MANAGEMENT_PORTS_SCHEMA, **SOURCE_CONFIG_SCHEMA}),
 )
 
 nsg_no_inline_rules = ResourceValidationPolicy(
     name="nsg-no-inline-rules",
     description="NSGs must not declare inline securityRules: with JIT, every update would delete JIT's rules. "
-                "Use standalone SecurityRule resources.",
+    "Use standalone SecurityRule resources.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_no_inline_rules,
 )

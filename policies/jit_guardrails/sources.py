@@ -24,10 +24,22 @@ DEFAULT_IPV4_PREFIX_LIMIT = 16
 DEFAULT_IPV6_PREFIX_LIMIT = 48
 
 # Address space nobody on the internet can send from: it never counts towards the public size.
-_NON_PUBLIC_V4 = [ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-)]
+_NON_PUBLIC_V4 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    )
+]
 _NON_PUBLIC_V6 = [ipaddress.ip_network(n) for n in ("::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8")]
 
 
@@ -134,19 +146,29 @@ def internet_wide_findings(sources: Iterable[str], limits: SourceLimits = Source
 
 SOURCE_CONFIG_SCHEMA: dict[str, dict] = {
     "ipv4PrefixLimit": {
-        "type": "integer", "minimum": 0, "maximum": 32, "default": DEFAULT_IPV4_PREFIX_LIMIT,
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 32,
+        "default": DEFAULT_IPV4_PREFIX_LIMIT,
         "description": "Public IPv4 sources covering more than one prefix of this length count as the internet.",
     },
     "ipv6PrefixLimit": {
-        "type": "integer", "minimum": 0, "maximum": 128, "default": DEFAULT_IPV6_PREFIX_LIMIT,
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 128,
+        "default": DEFAULT_IPV6_PREFIX_LIMIT,
         "description": "Public IPv6 sources covering more than one prefix of this length count as the internet.",
     },
     "broadServiceTags": {
-        "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_BROAD_SERVICE_TAGS),
+        "type": "array",
+        "items": {"type": "string"},
+        "default": list(DEFAULT_BROAD_SERVICE_TAGS),
         "description": "Service tags treated as internet-wide (with their `.region` variants).",
     },
     "allowedSources": {
-        "type": "array", "items": {"type": "string"}, "default": [],
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
         "description": "Wide prefixes or tags accepted anyway (never *, Any, Internet or a /0).",
     },
 }

@@ -66,7 +66,9 @@ def check_vms_jit_protected(args: Any, report_violation: Any) -> None:
             f"VM '{vm.name}'{where} is not listed (with ports) in any JIT network access policy in this stack, so "
             "nothing keeps its management ports closed between requests. Add it to the resource group's "
             "JitNetworkAccessPolicy (virtualMachines[].id = the VM's id), or, if it must not use JIT, tag it "
-            f"'{tag}' with the reason.", resource.urn)
+            f"'{tag}' with the reason.",
+            resource.urn,
+        )
     raise_if_unverified(unverified)
 
 
@@ -94,8 +96,11 @@ def check_rule_ownership(args: Any, report_violation: Any) -> None:
             continue
         props = state(resource)
         nsg = named(props, "networkSecurityGroupName", "networksecuritygroups", resource.name)
-        mine = [name for urns, target, name in standalone
-                if resource.urn in urns or (nsg is not None and target is not None and nsg.matches(target))]
+        mine = [
+            name
+            for urns, target, name in standalone
+            if resource.urn in urns or (nsg is not None and target is not None and nsg.matches(target))
+        ]
         inline = props.get("securityRules")
         if not mine or inline is None or is_unknown(inline):
             continue
@@ -112,7 +117,9 @@ def check_rule_ownership(args: Any, report_violation: Any) -> None:
             f"{', '.join(names) or 'an empty list'}) and by standalone SecurityRule resources "
             f"({', '.join(sorted(mine))}). Each update of the NSG replaces its rule list, deleting the standalone "
             "rules and JIT's. Move the inline rules to standalone SecurityRule resources and remove "
-            "`security_rules` from the NSG.", resource.urn)
+            "`security_rules` from the NSG.",
+            resource.urn,
+        )
 
 
 def _deployed(props: Mapping[str, Any]) -> bool:
@@ -134,7 +141,9 @@ def check_vms_have_nsg(args: Any, report_violation: Any) -> None:
             report_violation(
                 f"VM '{resource.name}': {'; '.join(problems)}. JIT opens and closes ports by writing NSG rules, so "
                 "without an NSG on the NIC or its subnet a JIT policy protects nothing. Attach an NSG (no inline "
-                "rules) to the NIC or the subnet.", resource.urn)
+                "rules) to the NIC or the subnet.",
+                resource.urn,
+            )
     raise_if_unverified(unverified)
 
 
@@ -157,7 +166,8 @@ def check_single_writer(args: Any, report_violation: Any) -> None:
                 f"JIT policies '{seen[key]}' and '{resource.name}' both write policy '{name}' in resource group "
                 f"'{group}' at {location}. A PUT replaces the policy's whole VM list, so each deployment silently "
                 "drops the other's VMs. Put every VM of the resource group and location into one policy resource.",
-                resource.urn)
+                resource.urn,
+            )
         else:
             seen[key] = resource.name
 
@@ -165,13 +175,19 @@ def check_single_writer(args: Any, report_violation: Any) -> None:
 vm_management_ports_jit_protected = StackValidationPolicy(
     name="vm-management-ports-jit-protected",
     description="Every VM must be listed in a JIT network access policy of the stack, or carry an opt-out tag "
-                "whose value is the reason.",
+    "whose value is the reason.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_vms_jit_protected,
-    config_schema=PolicyConfigSchema(properties={"optOutTag": {
-        "type": "string", "minLength": 1, "default": DEFAULT_OPT_OUT_TAG,
-        "description": "Tag whose value explains why a VM is not JIT-protected.",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "optOutTag": {
+                "type": "string",
+                "minLength": 1,
+                "default": DEFAULT_OPT_OUT_TAG,
+                "description": "Tag whose value explains why a VM is not JIT-protected.",
+            }
+        }
+    ),
 )
 
 nsg_rule_ownership = StackValidationPolicy(
@@ -186,10 +202,15 @@ vm_has_nsg = StackValidationPolicy(
     description="Every VM's network interface or its subnet must have a network security group (JIT needs one).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_vms_have_nsg,
-    config_schema=PolicyConfigSchema(properties={"trustExternalNetworks": {
-        "type": "boolean", "default": False,
-        "description": "Assume NICs and subnets not managed by this stack have an NSG.",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "trustExternalNetworks": {
+                "type": "boolean",
+                "default": False,
+                "description": "Assume NICs and subnets not managed by this stack have an NSG.",
+            }
+        }
+    ),
 )
 
 jit_policy_single_writer = StackValidationPolicy(

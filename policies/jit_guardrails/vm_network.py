@@ -89,8 +89,9 @@ def _subnets(resources: list[tuple[Any, dict]]) -> list[tuple[Named | None, dict
     return found
 
 
-def _ip_configs_problems(label: str, configs: Any, subnets: list[tuple[Named | None, dict]],
-                         trust_external: bool) -> tuple[list[str], list[str]]:
+def _ip_configs_problems(
+    label: str, configs: Any, subnets: list[tuple[Named | None, dict]], trust_external: bool
+) -> tuple[list[str], list[str]]:
     problems, unknown = [], []
     if is_unknown(configs):
         return [], [f"{label}.ipConfigurations"]
@@ -107,8 +108,10 @@ def _ip_configs_problems(label: str, configs: Any, subnets: list[tuple[Named | N
             unknown.append(f"{label}: a subnet of the stack whose name is not known yet")
         elif not matches:
             if not trust_external:
-                problems.append(f"{label} is in subnet {subnet_id or '(none given)'}, which this stack does not "
-                                "manage, so its NSG cannot be checked (set trustExternalNetworks if it has one)")
+                problems.append(
+                    f"{label} is in subnet {subnet_id or '(none given)'}, which this stack does not "
+                    "manage, so its NSG cannot be checked (set trustExternalNetworks if it has one)"
+                )
         elif None in verdicts and True not in verdicts:
             unknown.append(f"subnet {wanted.name} networkSecurityGroup")
         elif True not in verdicts:
@@ -116,16 +119,20 @@ def _ip_configs_problems(label: str, configs: Any, subnets: list[tuple[Named | N
     return problems, unknown
 
 
-def vm_nsg_problems(vm_props: Mapping[str, Any], resources: list[tuple[Any, dict]],
-                    trust_external: bool = False) -> tuple[list[str], list[str]]:
+def vm_nsg_problems(
+    vm_props: Mapping[str, Any], resources: list[tuple[Any, dict]], trust_external: bool = False
+) -> tuple[list[str], list[str]]:
     """(problems, unknown fields) for "every NIC of this VM, or its subnet, has an NSG"."""
     profile = vm_props.get("networkProfile")
     if is_unknown(profile):
         return [], ["networkProfile"]
     profile = profile if isinstance(profile, Mapping) else {}
     subnets = _subnets(resources)
-    nics = [(named(props, "networkInterfaceName", "networkinterfaces", r.name), props)
-            for r, props in resources if is_type(r.resource_type, NIC_TYPE)]
+    nics = [
+        (named(props, "networkInterfaceName", "networkinterfaces", r.name), props)
+        for r, props in resources
+        if is_type(r.resource_type, NIC_TYPE)
+    ]
     problems, unknown = [], []
     for index, reference in enumerate(as_list(profile.get("networkInterfaces"))):
         nic_id = reference.get("id") if isinstance(reference, Mapping) else reference
@@ -138,16 +145,19 @@ def vm_nsg_problems(vm_props: Mapping[str, Any], resources: list[tuple[Any, dict
             if any(key is None for key, _ in nics):
                 unknown.append(f"NIC {wanted.name}: a NIC of the stack whose name is not known yet")
             elif not trust_external:
-                problems.append(f"NIC {nic_id} is not managed by this stack, so its NSG cannot be checked (set "
-                                "trustExternalNetworks if it has one)")
+                problems.append(
+                    f"NIC {nic_id} is not managed by this stack, so its NSG cannot be checked (set "
+                    "trustExternalNetworks if it has one)"
+                )
             continue
         nic = found[0]
         verdict = _has_nsg(nic)
         if verdict is None:
             unknown.append(f"NIC {wanted.name} networkSecurityGroup")
         elif not verdict:
-            more, later = _ip_configs_problems(f"NIC '{wanted.name}'", nic.get("ipConfigurations"), subnets,
-                                               trust_external)
+            more, later = _ip_configs_problems(
+                f"NIC '{wanted.name}'", nic.get("ipConfigurations"), subnets, trust_external
+            )
             problems, unknown = problems + more, unknown + later
     for index, config in enumerate(as_list(profile.get("networkInterfaceConfigurations"))):
         if not isinstance(config, Mapping):

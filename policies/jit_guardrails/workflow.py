@@ -13,14 +13,32 @@ from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, res
 from .sources import SOURCE_CONFIG_SCHEMA, internet_wide_findings, limits_from, source_defaults
 
 WORKFLOW_TYPE = "azure-native:logic:Workflow"
-DEFAULT_ARM_HOSTS = ("management.azure.com", "management.usgovcloudapi.net", "management.chinacloudapi.cn",
-                     "management.core.windows.net")
+DEFAULT_ARM_HOSTS = (
+    "management.azure.com",
+    "management.usgovcloudapi.net",
+    "management.chinacloudapi.cn",
+    "management.core.windows.net",
+)
 
 # Keys whose literal value is a credential (compared lower case, without '-' and '_').
-SECRET_KEYS = frozenset({
-    "password", "secret", "clientsecret", "pfx", "sharedaccesskey", "accountkey", "apikey", "accesskey",
-    "subscriptionkey", "ocpapimsubscriptionkey", "xfunctionskey", "connectionstring", "sastoken", "authorization",
-})
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "secret",
+        "clientsecret",
+        "pfx",
+        "sharedaccesskey",
+        "accountkey",
+        "apikey",
+        "accesskey",
+        "subscriptionkey",
+        "ocpapimsubscriptionkey",
+        "xfunctionskey",
+        "connectionstring",
+        "sastoken",
+        "authorization",
+    }
+)
 # Fragments of literal strings that carry a credential (SAS signatures, function keys, connection strings).
 SECRET_FRAGMENTS = ("?sig=", "&sig=", "?code=", "&code=", "accountkey=", "sharedaccesskey=", "password=")
 
@@ -57,8 +75,9 @@ def walk_actions(actions: Any, path: str = "actions") -> Iterator[tuple[str, Map
 
 def _literal(value: Any) -> bool:
     # A workflow expression (`@parameters('x')`, `@{...}`) is a reference, not a stored secret.
-    return isinstance(value, str) and bool(value.strip()) and not value.lstrip().startswith("@") \
-        and not is_unknown(value)
+    return (
+        isinstance(value, str) and bool(value.strip()) and not value.lstrip().startswith("@") and not is_unknown(value)
+    )
 
 
 def secret_findings(value: Any, path: str = "definition") -> list[str]:
@@ -67,8 +86,11 @@ def secret_findings(value: Any, path: str = "definition") -> list[str]:
     if isinstance(value, Mapping):
         kind = str(value.get("type", "")).lower()
         for key in ("defaultValue", "value"):
-            if kind in ("securestring", "secureobject") and value.get(key) not in (None, "", {}) \
-                    and not str(value.get(key)).lstrip().startswith("@"):
+            if (
+                kind in ("securestring", "secureobject")
+                and value.get(key) not in (None, "", {})
+                and not str(value.get(key)).lstrip().startswith("@")
+            ):
                 found.append(f"{path}.{key} (a secure parameter with a literal value)")
         if kind == "raw" and _literal(value.get("value")):
             found.append(f"{path}.value (Raw authentication with a literal credential)")
@@ -108,13 +130,17 @@ def check_managed_identity(args: Any, report_violation: Any) -> None:
             report_violation(
                 f"Workflow '{name}' {where} calls Azure Resource Manager with "
                 f"{('authentication ' + repr(kind)) if kind else 'no authentication'}. Use the workflow's managed "
-                "identity: authentication {\"type\": \"ManagedServiceIdentity\", \"audience\": "
-                "\"https://management.azure.com/\"}, and grant that identity only the JIT requester role.", None)
+                'identity: authentication {"type": "ManagedServiceIdentity", "audience": '
+                '"https://management.azure.com/"}, and grant that identity only the JIT requester role.',
+                None,
+            )
     for path in secret_findings(definition) + secret_findings(props.get("parameters"), "parameters"):
         report_violation(
             f"Workflow '{name}' stores a credential in {path}. Anyone who can read the workflow can read it. Use "
             "the managed identity (ManagedServiceIdentity authentication) or an API connection instead of keys, "
-            "passwords and client secrets.", None)
+            "passwords and client secrets.",
+            None,
+        )
 
 
 def _address_sources(entry: Any) -> list[str]:
@@ -125,8 +151,9 @@ def _address_sources(entry: Any) -> list[str]:
     first, dash, last = text.partition("-")
     if dash:
         try:
-            networks = ipaddress.summarize_address_range(ipaddress.ip_address(first.strip()),
-                                                         ipaddress.ip_address(last.strip()))
+            networks = ipaddress.summarize_address_range(
+                ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())
+            )
             return [str(n) for n in networks]
         except (ValueError, TypeError):
             return [text]
@@ -144,7 +171,7 @@ def trigger_protection(access_control: Any, config: Mapping[str, Any]) -> tuple[
     policies = container.get("policies") if isinstance(container, Mapping) else container
     if is_unknown(policies):
         unknown.append("openAuthenticationPolicies")
-    for policy_name, policy in (policies.items() if isinstance(policies, Mapping) else []):
+    for policy_name, policy in policies.items() if isinstance(policies, Mapping) else []:
         policy = policy if isinstance(policy, Mapping) else {"type": policy}
         claims = [c for c in as_list(policy.get("claims")) if isinstance(c, Mapping)]
         issuer = any(str(c.get("name", "")).lower() == "iss" and str(c.get("value", "")).strip() for c in claims)
@@ -176,12 +203,16 @@ def check_request_trigger(args: Any, report_violation: Any) -> None:
     if is_unknown(definition):
         raise_if_unverified(["definition"])
     triggers = definition.get("triggers") if isinstance(definition, Mapping) else None
-    requests = [n for n, t in (triggers.items() if isinstance(triggers, Mapping) else [])
-                if isinstance(t, Mapping) and str(t.get("type", "")).lower() == "request"]
+    requests = [
+        n
+        for n, t in (triggers.items() if isinstance(triggers, Mapping) else [])
+        if isinstance(t, Mapping) and str(t.get("type", "")).lower() == "request"
+    ]
     if not requests:
         return
-    secured, problems, unknown = trigger_protection(props.get("accessControl"),
-                                                    settings(args.get_config(), source_defaults()))
+    secured, problems, unknown = trigger_protection(
+        props.get("accessControl"), settings(args.get_config(), source_defaults())
+    )
     if secured:
         return
     if unknown and not problems:
@@ -190,27 +221,36 @@ def check_request_trigger(args: Any, report_violation: Any) -> None:
     report_violation(
         f"Workflow '{name}' has Request trigger{'s' if len(requests) > 1 else ''} "
         f"{', '.join(repr(r) for r in requests)} that anyone holding the URL can call"
-        + (f" ({'; '.join(problems)})" if problems else "") + ". Add accessControl.triggers."
+        + (f" ({'; '.join(problems)})" if problems else "")
+        + ". Add accessControl.triggers."
         "openAuthenticationPolicies with an AAD policy (claim 'iss' = https://sts.windows.net/<tenant-id>/) "
-        "and/or allowedCallerIpAddresses listing the callers' networks.", None)
+        "and/or allowedCallerIpAddresses listing the callers' networks.",
+        None,
+    )
 
 
 workflow_uses_managed_identity = ResourceValidationPolicy(
     name="workflow-uses-managed-identity",
     description="Logic App HTTP actions calling Azure Resource Manager must authenticate with the managed identity; "
-                "no secrets, keys or passwords in the workflow definition or parameters.",
+    "no secrets, keys or passwords in the workflow definition or parameters.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_managed_identity,
-    config_schema=PolicyConfigSchema(properties={"armHosts": {
-        "type": "array", "items": {"type": "string"}, "default": list(DEFAULT_ARM_HOSTS),
-        "description": "Host names of Azure Resource Manager endpoints (sovereign clouds included).",
-    }}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "armHosts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": list(DEFAULT_ARM_HOSTS),
+                "description": "Host names of Azure Resource Manager endpoints (sovereign clouds included).",
+            }
+        }
+    ),
 )
 
 workflow_request_trigger_secured = ResourceValidationPolicy(
     name="workflow-request-trigger-secured",
     description="A Logic App Request trigger needs an Entra ID OAuth policy or a caller IP allow-list in "
-                "accessControl.triggers.",
+    "accessControl.triggers.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_request_trigger,
     config_schema=PolicyConfigSchema(properties=dict(SOURCE_CONFIG_SCHEMA)),

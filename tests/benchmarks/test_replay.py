@@ -4,13 +4,34 @@ from benchmarks.replay import creation_order, replay, snake_case
 
 SUB = "/subscriptions/s/resourceGroups/rg-a"
 RESOURCES = [
-    {"type": "azure-native:network:SecurityRule", "name": "deny", "azureName": "deny", "id": f"{SUB}/nsg/rules/deny",
-     "inputs": {"resourceGroupName": "rg-a", "networkSecurityGroupName": "nsg-a", "priority": 4000,
-                "access": "Deny", "direction": "Inbound", "protocol": "*"}},
-    {"type": "azure-native:network:NetworkSecurityGroup", "name": "nsg", "azureName": "nsg-a", "id": f"{SUB}/nsg",
-     "inputs": {"resourceGroupName": "rg-a", "networkSecurityGroupName": "nsg-a"}},
-    {"type": "azure-native:resources:ResourceGroup", "name": "rg", "azureName": "rg-a", "id": SUB,
-     "inputs": {"resourceGroupName": "rg-a", "location": "westeurope"}},
+    {
+        "type": "azure-native:network:SecurityRule",
+        "name": "deny",
+        "azureName": "deny",
+        "id": f"{SUB}/nsg/rules/deny",
+        "inputs": {
+            "resourceGroupName": "rg-a",
+            "networkSecurityGroupName": "nsg-a",
+            "priority": 4000,
+            "access": "Deny",
+            "direction": "Inbound",
+            "protocol": "*",
+        },
+    },
+    {
+        "type": "azure-native:network:NetworkSecurityGroup",
+        "name": "nsg",
+        "azureName": "nsg-a",
+        "id": f"{SUB}/nsg",
+        "inputs": {"resourceGroupName": "rg-a", "networkSecurityGroupName": "nsg-a"},
+    },
+    {
+        "type": "azure-native:resources:ResourceGroup",
+        "name": "rg",
+        "azureName": "rg-a",
+        "id": SUB,
+        "inputs": {"resourceGroupName": "rg-a", "location": "westeurope"},
+    },
 ]
 
 

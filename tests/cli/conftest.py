@@ -12,8 +12,10 @@ from tests.cli.fake_arm import SUB, make_runtime, port_rule, run_cli, vm_id
 
 VM1 = vm_id("vm1")
 MY_IP = "20.61.15.9"
-INITIATE = f"/subscriptions/{SUB}/resourceGroups/myRg1/providers/Microsoft.Security/locations/westeurope/" \
-           "jitNetworkAccessPolicies/default/initiate"
+INITIATE = (
+    f"/subscriptions/{SUB}/resourceGroups/myRg1/providers/Microsoft.Security/locations/westeurope/"
+    "jitNetworkAccessPolicies/default/initiate"
+)
 LIST_RG = f"/subscriptions/{SUB}/resourceGroups/myRg1/providers/Microsoft.Security/jitNetworkAccessPolicies"
 
 
@@ -26,8 +28,9 @@ def server():
 @pytest.fixture
 def arm(server, monkeypatch):
     fake = fake_arm.attach(server, monkeypatch)
-    fake.add_policy([(VM1, [port_rule(22, "*", "PT3H"),
-                            port_rule(3389, [MY_IP, "203.0.113.0/24"], "PT1H", protocol="TCP")])])
+    fake.add_policy(
+        [(VM1, [port_rule(22, "*", "PT3H"), port_rule(3389, [MY_IP, "203.0.113.0/24"], "PT1H", protocol="TCP")])]
+    )
     fake.add_vm_network(VM1, public_ip="52.1.2.3")
     return fake
 
@@ -36,4 +39,3 @@ def request(arm, *extra, runtime=None):
     """Run `jit request` for vm1 in myRg1 with a justification, plus the given flags."""
     argv = ["request", "--vm", "vm1", "-g", "myRg1", "--justification", "INC-1234 restart nginx", *extra]
     return run_cli(argv, runtime or make_runtime(arm))
-

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.credentials import AccessToken
+from azure_jit_access.cli.main import build_parser
+from azure_jit_access.cli.requester.runtime import Runtime
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
-
-from jit_cli.main import build_parser
-from jit_cli.requester.runtime import Runtime
 
 SUB = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -44,8 +43,13 @@ def _b64(data: dict[str, Any]) -> str:
 
 def make_token(**claims: Any) -> str:
     """An unsigned JWT-shaped access token (the fake server only compares it; revoke reads its claims)."""
-    body = {"aud": "https://management.azure.com/", "tid": TENANT, "upn": CALLER,
-            "oid": "a7dd2a4e-7f24-4b6c-9d3b-2f7b4c0e9f11", **claims}
+    body = {
+        "aud": "https://management.azure.com/",
+        "tid": TENANT,
+        "upn": CALLER,
+        "oid": "a7dd2a4e-7f24-4b6c-9d3b-2f7b4c0e9f11",
+        **claims,
+    }
     return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(body)}.c2ln"
 
 
@@ -79,14 +83,36 @@ def port_rule(number: int, sources: str | list[str] = "*", max_duration: str = "
     return rule
 
 
-def request_body(vm: str, port: int, source: str, end: str, status: str = "Initiated", reason: str = "UserRequested",
-                 requestor: str = CALLER, start: str = "2025-03-01T08:30:00.1234567Z",
-                 justification: str = "testing a new version of the product") -> dict:
+def request_body(
+    vm: str,
+    port: int,
+    source: str,
+    end: str,
+    status: str = "Initiated",
+    reason: str = "UserRequested",
+    requestor: str = CALLER,
+    start: str = "2025-03-01T08:30:00.1234567Z",
+    justification: str = "testing a new version of the product",
+) -> dict:
     """A JitNetworkAccessRequest body as GET returns it in `properties.requests`."""
     return {
-        "virtualMachines": [{"id": vm, "ports": [{"number": port, "allowedSourceAddressPrefix": source,
-                                                  "endTimeUtc": end, "status": status, "statusReason": reason}]}],
-        "startTimeUtc": start, "requestor": requestor, "justification": justification,
+        "virtualMachines": [
+            {
+                "id": vm,
+                "ports": [
+                    {
+                        "number": port,
+                        "allowedSourceAddressPrefix": source,
+                        "endTimeUtc": end,
+                        "status": status,
+                        "statusReason": reason,
+                    }
+                ],
+            }
+        ],
+        "startTimeUtc": start,
+        "requestor": requestor,
+        "justification": justification,
     }
 
 
@@ -98,8 +124,11 @@ def _azure_time(text: str) -> str:
 
 def arm_error(status: int, code: str, message: str) -> Response:
     """An ARM error response (CloudError shape)."""
-    return Response(json.dumps({"error": {"code": code, "message": message}}), status=status,
-                    content_type="application/json; charset=utf-8")
+    return Response(
+        json.dumps({"error": {"code": code, "message": message}}),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
 
 
 @dataclass
@@ -130,24 +159,41 @@ class FakeArm:
     """Whether a newer request revokes older ones on the same VM and port (NewerRequestInitiated)."""
     _pending: list[tuple[str, dict, int]] = field(default_factory=list)
 
-    def add_policy(self, vms: list[tuple[str, list[dict]]], group: str = "myRg1", location: str = "westeurope",
-                   name: str = "default", requests: list[dict] | None = None, firewall_ip: str | None = None) -> dict:
+    def add_policy(
+        self,
+        vms: list[tuple[str, list[dict]]],
+        group: str = "myRg1",
+        location: str = "westeurope",
+        name: str = "default",
+        requests: list[dict] | None = None,
+        firewall_ip: str | None = None,
+    ) -> dict:
         """Add a JIT policy holding `vms` [(vm id, port rules)] and past `requests`."""
-        policy_id = (f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
-                     f"{location}/jitNetworkAccessPolicies/{name}")
-        machines = [{"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})}
-                    for vm, ports in vms]
+        policy_id = (
+            f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
+            f"{location}/jitNetworkAccessPolicies/{name}"
+        )
+        machines = [
+            {"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})} for vm, ports in vms
+        ]
         policy = {
-            "kind": "Basic", "id": policy_id, "name": name,
-            "type": "Microsoft.Security/locations/jitNetworkAccessPolicies", "location": location,
-            "properties": {"virtualMachines": machines, "requests": list(requests or []),
-                           "provisioningState": "Succeeded"},
+            "kind": "Basic",
+            "id": policy_id,
+            "name": name,
+            "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
+            "location": location,
+            "properties": {
+                "virtualMachines": machines,
+                "requests": list(requests or []),
+                "provisioningState": "Succeeded",
+            },
         }
         self.policies[policy_id.lower()] = policy
         return policy
 
-    def add_vm_network(self, vm: str, public_ip: str | None, private_ip: str = "10.0.0.4",
-                       admin: str = "azureuser") -> None:
+    def add_vm_network(
+        self, vm: str, public_ip: str | None, private_ip: str = "10.0.0.4", admin: str = "azureuser"
+    ) -> None:
         """VM, NIC and public IP resources, for the connection hint."""
         base = vm.split("/providers/")[0]
         name = vm.rsplit("/", 1)[-1]
@@ -157,11 +203,17 @@ class FakeArm:
         if public_ip:
             config["publicIPAddress"] = {"id": pip}
             self.resources[pip.lower()] = {"id": pip, "properties": {"ipAddress": public_ip}}
-        self.resources[vm.lower()] = {"id": vm, "properties": {
-            "osProfile": {"adminUsername": admin, "computerName": name},
-            "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": True}}]}}}
-        self.resources[nic.lower()] = {"id": nic, "properties": {
-            "ipConfigurations": [{"name": "ipconfig1", "properties": config}]}}
+        self.resources[vm.lower()] = {
+            "id": vm,
+            "properties": {
+                "osProfile": {"adminUsername": admin, "computerName": name},
+                "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": True}}]},
+            },
+        }
+        self.resources[nic.lower()] = {
+            "id": nic,
+            "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": config}]},
+        }
 
     def fail(self, method: str, path_pattern: str, status: int, code: str, message: str) -> None:
         """Answer the next matching request with an ARM error (once)."""
@@ -179,8 +231,9 @@ class FakeArm:
 
     def handle(self, request: Request) -> Response:
         body = json.loads(request.get_data() or b"null")
-        self.calls.append(Call(request.method, request.path, dict(request.args), body,
-                               request.headers.get("Authorization")))
+        self.calls.append(
+            Call(request.method, request.path, dict(request.args), body, request.headers.get("Authorization"))
+        )
         if request.path == "/ip":
             return Response(self.ip_answer, content_type="text/plain")
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -261,11 +314,24 @@ class FakeArm:
                 ports_out.append((vm["id"], port))
         started = "2025-03-01T09:00:00.1234567Z"
         request = {
-            "virtualMachines": [{"id": vm, "ports": [{
-                "number": p["number"], "allowedSourceAddressPrefix": p["allowedSourceAddressPrefix"],
-                "endTimeUtc": _azure_time(p["endTimeUtc"]), "status": "Initiated", "statusReason": "UserRequested"}]}
-                for vm, p in ports_out],
-            "startTimeUtc": started, "requestor": CALLER, "justification": body.get("justification"),
+            "virtualMachines": [
+                {
+                    "id": vm,
+                    "ports": [
+                        {
+                            "number": p["number"],
+                            "allowedSourceAddressPrefix": p["allowedSourceAddressPrefix"],
+                            "endTimeUtc": _azure_time(p["endTimeUtc"]),
+                            "status": "Initiated",
+                            "statusReason": "UserRequested",
+                        }
+                    ],
+                }
+                for vm, p in ports_out
+            ],
+            "startTimeUtc": started,
+            "requestor": CALLER,
+            "justification": body.get("justification"),
         }
         if self.polls_before_visible:
             self._pending.append((policy_key, request, self.polls_before_visible))
@@ -297,28 +363,42 @@ def _certificates() -> tuple[str, str, str]:
     now = dt.datetime.now(dt.timezone.utc)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-arm test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])).issuer_name(ca_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     folder = Path(tempfile.mkdtemp(prefix="fake-arm-tls-"))
     pem = serialization.Encoding.PEM
     (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
     (folder / "cert.pem").write_bytes(cert.public_bytes(pem))
-    (folder / "key.pem").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return str(folder / "ca.pem"), str(folder / "cert.pem"), str(folder / "key.pem")
 
 
@@ -357,8 +437,9 @@ class Run:
     runtime: Runtime
 
 
-def make_runtime(arm: FakeArm | None, credential: FixedTokenCredential | None = None, tty: bool = False,
-                 **environ: str) -> Runtime:
+def make_runtime(
+    arm: FakeArm | None, credential: FixedTokenCredential | None = None, tty: bool = False, **environ: str
+) -> Runtime:
     """A Runtime with the fixed clock, captured output, the fixed-token credential and the fake endpoint."""
     credential = credential or FixedTokenCredential()
     env = {"AZURE_SUBSCRIPTION_ID": SUB, "AZURE_CONFIG_DIR": "/nonexistent-az-config"}
@@ -366,12 +447,21 @@ def make_runtime(arm: FakeArm | None, credential: FixedTokenCredential | None = 
         env.update(JIT_ARM_ENDPOINT=arm.url, JIT_IP_LOOKUP_URL=f"{arm.url}/ip")
     env.update(environ)
     sleeps: list[float] = []
+
     def factory(cloud: Any, tenant: str | None) -> FixedTokenCredential:
         credential.built_for.append((cloud.name, tenant))
         return credential
 
-    runtime = Runtime(credential_factory=factory, clock=lambda: NOW, sleep=sleeps.append,
-                      out=io.StringIO(), err=io.StringIO(), environ=env, poll_interval=5.0, is_tty=tty)
+    runtime = Runtime(
+        credential_factory=factory,
+        clock=lambda: NOW,
+        sleep=sleeps.append,
+        out=io.StringIO(),
+        err=io.StringIO(),
+        environ=env,
+        poll_interval=5.0,
+        is_tty=tty,
+    )
     runtime.sleeps = sleeps  # type: ignore[attr-defined]
     runtime.credential = credential  # type: ignore[attr-defined]
     return runtime

@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 import pytest
-
-from jit_cli.requester.durations import (
+from azure_jit_access.cli.requester.durations import (
     check_duration_allowed,
     format_human_duration,
     format_iso_duration,
@@ -60,8 +59,14 @@ def test_durations_over_a_day_are_refused(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("PT3H", timedelta(hours=3)), ("P1D", timedelta(days=1)), ("PT1H30M", timedelta(minutes=90)),
-     ("PT90S", timedelta(seconds=90)), ("P1DT2H", timedelta(hours=26)), ("PT0.5S", timedelta(seconds=0.5))],
+    [
+        ("PT3H", timedelta(hours=3)),
+        ("P1D", timedelta(days=1)),
+        ("PT1H30M", timedelta(minutes=90)),
+        ("PT90S", timedelta(seconds=90)),
+        ("P1DT2H", timedelta(hours=26)),
+        ("PT0.5S", timedelta(seconds=0.5)),
+    ],
 )
 def test_policy_durations_are_parsed_as_azure_writes_them(text, expected):
     assert parse_iso_duration(text) == expected

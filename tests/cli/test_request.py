@@ -11,16 +11,16 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-
-from jit_cli.main import build_parser
-from jit_cli.requester.client import (
+from azure_jit_access.cli.main import build_parser
+from azure_jit_access.cli.requester.client import (
     _TenantCredential,
     default_credential,
     resolve_cloud,
     resolve_endpoint,
     resolve_subscription,
 )
-from jit_cli.requester.sources import ip_lookup_url, validate_public_ipv4
+from azure_jit_access.cli.requester.sources import ip_lookup_url, validate_public_ipv4
+
 from tests.cli import fake_arm
 from tests.cli.conftest import INITIATE, LIST_RG, MY_IP, VM1, request
 from tests.cli.fake_arm import SUB, make_runtime, port_rule, run_cli, vm_id
@@ -32,11 +32,23 @@ def test_request_sends_explicit_source_end_time_and_justification(arm):
     result = request(arm, "--source", "198.51.100.7", "--duration", "90m")
 
     assert result.status == 0, result.err
-    assert arm.initiate_bodies() == [{
-        "virtualMachines": [{"id": VM1, "ports": [{"number": 22, "allowedSourceAddressPrefix": "198.51.100.7",
-                                                   "endTimeUtc": "2025-03-01T10:30:00.000Z"}]}],
-        "justification": "INC-1234 restart nginx",
-    }]
+    assert arm.initiate_bodies() == [
+        {
+            "virtualMachines": [
+                {
+                    "id": VM1,
+                    "ports": [
+                        {
+                            "number": 22,
+                            "allowedSourceAddressPrefix": "198.51.100.7",
+                            "endTimeUtc": "2025-03-01T10:30:00.000Z",
+                        }
+                    ],
+                }
+            ],
+            "justification": "INC-1234 restart nginx",
+        }
+    ]
     assert result.out == (
         "Requested port 22 (TCP and UDP) on vm1 (resource group myRg1, JIT policy default)\n"
         "  source   198.51.100.7\n"
@@ -62,16 +74,31 @@ def test_without_duration_the_request_is_one_hour_or_the_policy_cap_when_shorter
     arm.add_policy([(vm_id("short"), [port_rule(22, "*", "PT30M")])], name="short-policy")
 
     assert request(arm, "--source", "198.51.100.7").status == 0
-    assert run_cli(["request", "--vm", "short", "-g", "myRg1", "--source", "198.51.100.7", "--justification", "x"],
-                   make_runtime(arm)).status == 0
+    assert (
+        run_cli(
+            ["request", "--vm", "short", "-g", "myRg1", "--source", "198.51.100.7", "--justification", "x"],
+            make_runtime(arm),
+        ).status
+        == 0
+    )
 
     ends = [body["virtualMachines"][0]["ports"][0]["endTimeUtc"] for body in arm.initiate_bodies()]
     assert ends == ["2025-03-01T10:00:00.000Z", "2025-03-01T09:30:00.000Z"]
 
 
 def test_a_full_vm_id_needs_no_resource_group_and_names_are_case_insensitive(arm):
-    result = run_cli(["request", "--vm", VM1.upper().replace("VIRTUALMACHINES", "virtualMachines"), "--source",
-                      "198.51.100.7", "--justification", "x"], make_runtime(arm))
+    result = run_cli(
+        [
+            "request",
+            "--vm",
+            VM1.upper().replace("VIRTUALMACHINES", "virtualMachines"),
+            "--source",
+            "198.51.100.7",
+            "--justification",
+            "x",
+        ],
+        make_runtime(arm),
+    )
 
     assert result.status == 0, result.err
     assert arm.arm_calls()[0] == ("GET", LIST_RG.replace("myRg1", "MYRG1"))
@@ -79,8 +106,7 @@ def test_a_full_vm_id_needs_no_resource_group_and_names_are_case_insensitive(arm
 
 
 def test_a_vm_name_without_resource_group_is_searched_in_the_subscription(arm):
-    result = run_cli(["request", "--vm", "VM1", "--source", "198.51.100.7", "--justification", "x"],
-                     make_runtime(arm))
+    result = run_cli(["request", "--vm", "VM1", "--source", "198.51.100.7", "--justification", "x"], make_runtime(arm))
 
     assert result.status == 0, result.err
     assert arm.arm_calls()[0] == ("GET", f"/subscriptions/{SUB}/providers/Microsoft.Security/jitNetworkAccessPolicies")
@@ -149,8 +175,7 @@ def test_wait_polls_until_initiated_then_prints_the_ssh_hint(arm):
     assert result.status == 0, result.err
     assert result.runtime.sleeps == [5.0, 5.0]
     assert result.out.endswith(
-        "Open: port 22 on vm1 for 198.51.100.7 until 2025-03-01T10:00:00Z.\n"
-        "connect with: ssh azureuser@52.1.2.3\n"
+        "Open: port 22 on vm1 for 198.51.100.7 until 2025-03-01T10:00:00Z.\nconnect with: ssh azureuser@52.1.2.3\n"
     )
     assert result.err == "waiting for Azure to open port 22 on vm1...\n"
 
@@ -178,8 +203,23 @@ def test_wait_for_rdp_prints_mstsc_and_honours_user(arm):
 def test_wait_behind_an_azure_firewall_uses_its_public_ip(arm):
     arm.add_policy([(vm_id("fw-vm"), [port_rule(22)])], name="fw", firewall_ip="40.112.1.1")
 
-    result = run_cli(["request", "--vm", "fw-vm", "-g", "myRg1", "--source", "198.51.100.7", "--justification", "x",
-                      "--wait", "--user", "ops"], make_runtime(arm))
+    result = run_cli(
+        [
+            "request",
+            "--vm",
+            "fw-vm",
+            "-g",
+            "myRg1",
+            "--source",
+            "198.51.100.7",
+            "--justification",
+            "x",
+            "--wait",
+            "--user",
+            "ops",
+        ],
+        make_runtime(arm),
+    )
 
     assert result.out.endswith("connect with: ssh ops@40.112.1.1\n")
 
@@ -191,8 +231,10 @@ def test_wait_gives_up_after_the_timeout(arm):
 
     assert result.status == 1
     assert result.runtime.sleeps == [5.0, 5.0, 5.0]
-    assert result.err.endswith("jit request: Azure has not shown the request as Initiated after 12s; it may still "
-                               "open. Check with `jit status --vm vm1`\n")
+    assert result.err.endswith(
+        "jit request: Azure has not shown the request as Initiated after 12s; it may still "
+        "open. Check with `jit status --vm vm1`\n"
+    )
 
 
 # --- where and as whom --------------------------------------------------------------------------------------
@@ -210,8 +252,9 @@ def test_endpoint_flag_overrides_the_environment(arm):
 def test_cloud_and_tenant_choose_the_credential_and_token_scope(arm):
     runtime = make_runtime(arm)
 
-    result = request(arm, "--source", "198.51.100.7", "--cloud", "AzureChinaCloud", "--tenant", "contoso.cn",
-                     runtime=runtime)
+    result = request(
+        arm, "--source", "198.51.100.7", "--cloud", "AzureChinaCloud", "--tenant", "contoso.cn", runtime=runtime
+    )
 
     assert result.status == 0, result.err
     assert runtime.credential.built_for == [("AzureChinaCloud", "contoso.cn")]
@@ -264,8 +307,10 @@ def test_help_shows_examples(command, capsys):
 
 
 def test_jit_help_does_not_import_the_azure_sdk():
-    code = ("import sys, jit_cli.main as m\ntry:\n    m.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(n for n in sys.modules if n.startswith(('azure', 'requests'))))")
+    code = (
+        "import sys, azure_jit_access.cli.main as m\ntry:\n    m.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(n for n in sys.modules if n == 'azure' or n.startswith(('azure.', 'requests'))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip().splitlines()[-1] == "[]"

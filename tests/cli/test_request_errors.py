@@ -8,9 +8,9 @@ integration tests run the real azure-mgmt-security client against the fake ARM o
 from types import SimpleNamespace
 
 import pytest
+from azure_jit_access.cli.requester.policies import VmRef, find_port_rule, find_target, parse_vm
+from azure_jit_access.cli.requester.sources import choose_source
 
-from jit_cli.requester.policies import VmRef, find_port_rule, find_target, parse_vm
-from jit_cli.requester.sources import choose_source
 from tests.cli import fake_arm
 from tests.cli.conftest import INITIATE, VM1, request
 from tests.cli.fake_arm import SUB, make_runtime, port_rule, run_cli, vm_id
@@ -61,15 +61,18 @@ def test_a_range_is_refused_unless_the_policy_lists_exactly_that_prefix(arm):
     assert "(it allows: 20.61.15.9, 203.0.113.0/24)" in refused.err
     assert allowed.status == 0, allowed.err
     assert [b["virtualMachines"][0]["ports"][0]["allowedSourceAddressPrefix"] for b in arm.initiate_bodies()] == [
-        "203.0.113.0/24"]
+        "203.0.113.0/24"
+    ]
 
 
 def test_a_source_outside_the_listed_prefixes_is_refused(arm):
     result = request(arm, "--port", "3389", "--source", "198.51.100.7")
 
     assert result.status == 1
-    assert result.err == ("jit request: source 198.51.100.7 is not allowed by the JIT policy for this port; "
-                          "it allows: 20.61.15.9, 203.0.113.0/24\n")
+    assert result.err == (
+        "jit request: source 198.51.100.7 is not allowed by the JIT policy for this port; "
+        "it allows: 20.61.15.9, 203.0.113.0/24\n"
+    )
 
 
 def test_source_choice_rules():
@@ -124,12 +127,25 @@ def test_a_vm_name_in_two_resource_groups_asks_for_the_group(arm):
 
 def _policy(name, group, vms):
     return SimpleNamespace(
-        name=name, id=f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
+        name=name,
+        id=f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
         f"westeurope/jitNetworkAccessPolicies/{name}",
-        virtual_machines=[SimpleNamespace(id=v, ports=[SimpleNamespace(number=22, protocol="TCP",
-                          allowed_source_address_prefix="*", allowed_source_address_prefixes=None,
-                          max_request_access_duration="PT3H")]) for v in vms])
-
+        virtual_machines=[
+            SimpleNamespace(
+                id=v,
+                ports=[
+                    SimpleNamespace(
+                        number=22,
+                        protocol="TCP",
+                        allowed_source_address_prefix="*",
+                        allowed_source_address_prefixes=None,
+                        max_request_access_duration="PT3H",
+                    )
+                ],
+            )
+            for v in vms
+        ],
+    )
 
 
 def test_vm_references_by_name_or_id():
@@ -137,8 +153,11 @@ def test_vm_references_by_name_or_id():
     assert parse_vm(VM1 + "/", None) == VmRef("vm1", "myRg1", VM1)
     assert VmRef("VM1", "MYRG1").matches(VM1)
     assert not VmRef("vm1", "otherRg").matches(VM1)
-    for bad, message in [("", "--vm is empty"), ("rg/vm1", "neither a VM name nor a full ARM id"),
-                         (f"/subscriptions/{SUB}/resourceGroups/myRg1", "is not a VM id")]:
+    for bad, message in [
+        ("", "--vm is empty"),
+        ("rg/vm1", "neither a VM name nor a full ARM id"),
+        (f"/subscriptions/{SUB}/resourceGroups/myRg1", "is not a VM id"),
+    ]:
         with pytest.raises(ValueError, match=message):
             parse_vm(bad, None)
     with pytest.raises(ValueError, match="contradicts the VM id's group myRg1"):
@@ -159,11 +178,16 @@ def test_a_vm_in_two_policies_needs_policy_and_policy_picks_one():
 
 
 def test_403_on_initiate_names_the_role_and_the_resource_group(arm):
-    arm.fail("POST", "/initiate$", 403, "AuthorizationFailed",
-             "The client 'barbara@contoso.com' with object id 'a7dd2a4e' does not have authorization to perform "
-             "action 'Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action' over scope "
-             f"'{INITIATE.removesuffix('/initiate')}' or the scope is invalid. If access was recently granted, "
-             "please refresh your credentials.")
+    arm.fail(
+        "POST",
+        "/initiate$",
+        403,
+        "AuthorizationFailed",
+        "The client 'barbara@contoso.com' with object id 'a7dd2a4e' does not have authorization to perform "
+        "action 'Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action' over scope "
+        f"'{INITIATE.removesuffix('/initiate')}' or the scope is invalid. If access was recently granted, "
+        "please refresh your credentials.",
+    )
 
     result = request(arm, "--source", "198.51.100.7")
 
@@ -195,7 +219,8 @@ def test_400_from_initiate_is_one_line_with_azures_reason(arm):
     assert result.err.count("\n") == 1
     assert result.err.startswith(
         "jit request: Azure rejected the request to request access to vm1 port 22 as invalid (InvalidInitiateInput: "
-        "Exactly one of endTimeUtc or duration must be set.). Check --port, --source and --duration")
+        "Exactly one of endTimeUtc or duration must be set.). Check --port, --source and --duration"
+    )
 
 
 def test_401_asks_to_sign_in_again(arm):
@@ -204,8 +229,10 @@ def test_401_asks_to_sign_in_again(arm):
     result = request(arm, runtime=runtime)
 
     assert result.status == 1
-    assert result.err.startswith("jit request: Azure did not accept the sign-in to list the JIT policies of resource "
-                                 "group myRg1 (InvalidAuthenticationToken). Run `az login` again")
+    assert result.err.startswith(
+        "jit request: Azure did not accept the sign-in to list the JIT policies of resource "
+        "group myRg1 (InvalidAuthenticationToken). Run `az login` again"
+    )
 
 
 def test_no_usable_credential_is_one_line_of_sign_in_advice(arm):
@@ -222,5 +249,6 @@ def test_no_usable_credential_is_one_line_of_sign_in_advice(arm):
         "jit request: could not sign in to Azure to list the JIT policies of resource group myRg1 "
         "(DefaultAzureCredential failed to retrieve a token). Run `az login` (with --tenant if the VM is in another "
         "tenant), set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run where a managed identity is "
-        "available\n")
+        "available\n"
+    )
     assert arm.calls == []

@@ -17,15 +17,39 @@ def arm(server, monkeypatch):
         [(VM1, [port_rule(22), port_rule(3389)]), (VM2, [port_rule(22)])],
         requests=[
             request_body(VM1, 22, "20.61.15.9", "2025-03-01T10:00:00.0000000Z", justification="INC-1 deploy"),
-            request_body(VM1, 3389, "203.0.113.7", "2025-03-01T08:00:00.5000000Z", status="Revoked",
-                         reason="Expired", requestor="alex@contoso.com", justification="RDP check"),
-            request_body(VM2, 22, "203.0.113.7", "2025-02-27T09:00:00Z", status="Revoked", reason="Expired",
-                         requestor="alex@contoso.com", justification="old"),
-            request_body(VM2, 22, "203.0.113.8", "2025-03-01T08:50:00Z", status="Revoked",
-                         reason="NewerRequestInitiated", requestor="alex@contoso.com",
-                         justification="a very long reason that goes on and on about what needs doing today"),
-            request_body(VM2, 22, "203.0.113.9", "2025-03-01T09:30:00Z", requestor="alex@contoso.com",
-                         justification="again"),
+            request_body(
+                VM1,
+                3389,
+                "203.0.113.7",
+                "2025-03-01T08:00:00.5000000Z",
+                status="Revoked",
+                reason="Expired",
+                requestor="alex@contoso.com",
+                justification="RDP check",
+            ),
+            request_body(
+                VM2,
+                22,
+                "203.0.113.7",
+                "2025-02-27T09:00:00Z",
+                status="Revoked",
+                reason="Expired",
+                requestor="alex@contoso.com",
+                justification="old",
+            ),
+            request_body(
+                VM2,
+                22,
+                "203.0.113.8",
+                "2025-03-01T08:50:00Z",
+                status="Revoked",
+                reason="NewerRequestInitiated",
+                requestor="alex@contoso.com",
+                justification="a very long reason that goes on and on about what needs doing today",
+            ),
+            request_body(
+                VM2, 22, "203.0.113.9", "2025-03-01T09:30:00Z", requestor="alex@contoso.com", justification="again"
+            ),
         ],
     )
     return fake
@@ -53,7 +77,8 @@ def test_status_all_includes_requests_older_than_a_day(arm):
     lines = result.out.splitlines()
     assert [line.split()[4:6] for line in lines[1:]] == [["in", "30m"], ["ended", "10m"], ["ended", "2d"]]
     assert arm.arm_calls() == [
-        ("GET", f"/subscriptions/{SUB}/resourceGroups/myRg1/providers/Microsoft.Security/jitNetworkAccessPolicies")]
+        ("GET", f"/subscriptions/{SUB}/resourceGroups/myRg1/providers/Microsoft.Security/jitNetworkAccessPolicies")
+    ]
 
 
 def test_status_json_has_one_entry_per_vm_and_port(arm):
@@ -64,23 +89,59 @@ def test_status_json_has_one_entry_per_vm_and_port(arm):
         "subscriptionId": SUB,
         "generatedAtUtc": "2025-03-01T09:00:00Z",
         "requests": [
-            {"policy": "default", "resourceGroup": "myRg1", "location": "westeurope", "vmId": VM1, "vmName": "vm1",
-             "port": 22, "requestor": "barbara@contoso.com", "allowedSourceAddressPrefix": "20.61.15.9",
-             "startTimeUtc": "2025-03-01T08:30:00Z", "endTimeUtc": "2025-03-01T10:00:00Z", "status": "Initiated",
-             "statusReason": "UserRequested", "justification": "INC-1 deploy", "active": True,
-             "endsInSeconds": 3600},
-            {"policy": "default", "resourceGroup": "myRg1", "location": "westeurope", "vmId": VM1, "vmName": "vm1",
-             "port": 3389, "requestor": "alex@contoso.com", "allowedSourceAddressPrefix": "203.0.113.7",
-             "startTimeUtc": "2025-03-01T08:30:00Z", "endTimeUtc": "2025-03-01T08:00:00Z", "status": "Revoked",
-             "statusReason": "Expired", "justification": "RDP check", "active": False, "endsInSeconds": -3599},
+            {
+                "policy": "default",
+                "resourceGroup": "myRg1",
+                "location": "westeurope",
+                "vmId": VM1,
+                "vmName": "vm1",
+                "port": 22,
+                "requestor": "barbara@contoso.com",
+                "allowedSourceAddressPrefix": "20.61.15.9",
+                "startTimeUtc": "2025-03-01T08:30:00Z",
+                "endTimeUtc": "2025-03-01T10:00:00Z",
+                "status": "Initiated",
+                "statusReason": "UserRequested",
+                "justification": "INC-1 deploy",
+                "active": True,
+                "endsInSeconds": 3600,
+            },
+            {
+                "policy": "default",
+                "resourceGroup": "myRg1",
+                "location": "westeurope",
+                "vmId": VM1,
+                "vmName": "vm1",
+                "port": 3389,
+                "requestor": "alex@contoso.com",
+                "allowedSourceAddressPrefix": "203.0.113.7",
+                "startTimeUtc": "2025-03-01T08:30:00Z",
+                "endTimeUtc": "2025-03-01T08:00:00Z",
+                "status": "Revoked",
+                "statusReason": "Expired",
+                "justification": "RDP check",
+                "active": False,
+                "endsInSeconds": -3599,
+            },
         ],
     }
 
 
 def test_a_revoked_request_is_not_active_even_before_its_end_time(arm):
-    arm.add_policy([(vm_id("vm3"), [port_rule(22)])], name="third", requests=[
-        request_body(vm_id("vm3"), 22, "203.0.113.5", "2025-03-01T09:45:00Z", status="Revoked",
-                     reason="NewerRequestInitiated")])
+    arm.add_policy(
+        [(vm_id("vm3"), [port_rule(22)])],
+        name="third",
+        requests=[
+            request_body(
+                vm_id("vm3"),
+                22,
+                "203.0.113.5",
+                "2025-03-01T09:45:00Z",
+                status="Revoked",
+                reason="NewerRequestInitiated",
+            )
+        ],
+    )
 
     result = run_cli(["status", "--vm", "vm3", "--json"], make_runtime(arm))
 
@@ -99,8 +160,11 @@ def test_status_without_requests_says_so(arm):
 
 
 def test_status_filters_by_policy_name(arm):
-    arm.add_policy([(vm_id("other"), [port_rule(22)])], name="second",
-                   requests=[request_body(vm_id("other"), 22, "203.0.113.5", "2025-03-01T09:10:00Z")])
+    arm.add_policy(
+        [(vm_id("other"), [port_rule(22)])],
+        name="second",
+        requests=[request_body(vm_id("other"), 22, "203.0.113.5", "2025-03-01T09:10:00Z")],
+    )
 
     result = run_cli(["status", "--policy", "second", "--json"], make_runtime(arm))
 
@@ -108,10 +172,15 @@ def test_status_filters_by_policy_name(arm):
 
 
 def test_status_403_names_the_role(arm):
-    arm.fail("GET", "jitNetworkAccessPolicies$", 403, "AuthorizationFailed",
-             "The client 'x' with object id 'y' does not have authorization to perform action "
-             "'Microsoft.Security/locations/jitNetworkAccessPolicies/read' over scope "
-             f"'/subscriptions/{SUB}' or the scope is invalid.")
+    arm.fail(
+        "GET",
+        "jitNetworkAccessPolicies$",
+        403,
+        "AuthorizationFailed",
+        "The client 'x' with object id 'y' does not have authorization to perform action "
+        "'Microsoft.Security/locations/jitNetworkAccessPolicies/read' over scope "
+        f"'/subscriptions/{SUB}' or the scope is invalid.",
+    )
 
     result = run_cli(["status"], make_runtime(arm))
 
@@ -120,4 +189,5 @@ def test_status_403_names_the_role(arm):
         f"jit status: Azure refused to list the JIT policies of subscription {SUB}: you need the JIT requester role "
         f"on subscription {SUB} (Microsoft.Security/locations/jitNetworkAccessPolicies/read); if your role is on one "
         "resource group, pass --resource-group. Ask the team that runs azure-jit-access to assign it to you, then run "
-        "`az login` again to refresh your token\n")
+        "`az login` again to refresh your token\n"
+    )

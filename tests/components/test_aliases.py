@@ -1,19 +1,25 @@
 """Alias pruning keeps URNs, inputs and caller aliases, and can be turned off."""
 
 import pulumi
+from azure_jit_access.aliases import is_api_version_alias, with_alias_pruning
+from azure_jit_access.cli.preview.engine import run_inline
 from pulumi_azure_native import network
-
-from components.aliases import is_api_version_alias, with_alias_pruning
-from jit_cli.preview.engine import run_inline
 
 
 class Holder(pulumi.ComponentResource):
     def __init__(self, name, keep=False, child_aliases=None, opts=None):
         super().__init__("test:index:Holder", name, None, with_alias_pruning(opts, keep))
         network.SecurityRule(
-            f"{name}-rule", resource_group_name="rg", network_security_group_name="nsg", access="Deny",
-            direction="Inbound", protocol="*", priority=4000, destination_port_range="22",
-            opts=pulumi.ResourceOptions(parent=self, aliases=child_aliases))
+            f"{name}-rule",
+            resource_group_name="rg",
+            network_security_group_name="nsg",
+            access="Deny",
+            direction="Inbound",
+            protocol="*",
+            priority=4000,
+            destination_port_range="22",
+            opts=pulumi.ResourceOptions(parent=self, aliases=child_aliases),
+        )
         self.register_outputs({})
 
 
@@ -29,7 +35,8 @@ def test_only_the_childs_own_versioned_type_is_an_api_version_alias():
     assert not is_api_version_alias(pulumi.Alias(type_="azure-native:network:SecurityRule"), own)
     assert not is_api_version_alias(pulumi.Alias(name="old-name"), own)
     assert not is_api_version_alias(
-        pulumi.Alias(type_="azure-native:network/v20230501:SecurityRule", name="renamed"), own)
+        pulumi.Alias(type_="azure-native:network/v20230501:SecurityRule", name="renamed"), own
+    )
     assert not is_api_version_alias("urn:pulumi:dev::p::azure-native:network/v20230501:SecurityRule::x", own)
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-
-from components import kql
-from components.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
-from components.audit import JitAuditTrail, JitAuditTrailArgs, resolve_audit_settings
-from components.audit_table import DECISION_COLUMNS, record_stream_columns
-from components.workflow_audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACTION
-from components.workflow_request import HttpTrigger
-from jit_cli.preview.engine import run_inline
+from azure_jit_access import kql
+from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs, resolve_audit_settings
+from azure_jit_access.audit_table import DECISION_COLUMNS, record_stream_columns
+from azure_jit_access.cli.preview.engine import run_inline
+from azure_jit_access.workflow_audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACTION
+from azure_jit_access.workflow_request import HttpTrigger
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-jit"
@@ -73,8 +72,12 @@ _ResourceId, ResourceGroup, CorrelationId"""
 
 
 def make_args(**change) -> JitAuditTrailArgs:
-    values = dict(resource_group_name="rg-jit", location="westeurope",
-                  alert_emails=["secops@contoso.com", "oncall@contoso.com"], requester_role=ROLE_GUID)
+    values = dict(
+        resource_group_name="rg-jit",
+        location="westeurope",
+        alert_emails=["secops@contoso.com", "oncall@contoso.com"],
+        requester_role=ROLE_GUID,
+    )
     values.update(change)
     return JitAuditTrailArgs(**values)
 
@@ -84,10 +87,17 @@ def deploy(args: JitAuditTrailArgs, principal: str | None = WORKFLOW_PRINCIPAL):
         trail = JitAuditTrail("audit", args)
         if principal:
             trail.allow_ingestion("approvals", principal)
-        pulumi.export("sink", {"endpoint": trail.sink.logs_ingestion_endpoint, "dcr": trail.sink.dcr_immutable_id,
-                               "stream": trail.sink.stream_name})
+        pulumi.export(
+            "sink",
+            {
+                "endpoint": trail.sink.logs_ingestion_endpoint,
+                "dcr": trail.sink.dcr_immutable_id,
+                "stream": trail.sink.stream_name,
+            },
+        )
         pulumi.export("queries", trail.query_names)
         pulumi.export("workspaceId", trail.workspace_id)
+
     return run_inline(program)
 
 
@@ -98,9 +108,18 @@ def trail():
 
 @pytest.fixture(scope="module")
 def existing():
-    return deploy(make_args(existing_workspace_id=EXISTING, export_activity_log=False, requester_role=None,
-                            alert_frequency="PT15M", alert_window="PT1H", initiate_alert_severity=2,
-                            retain_audit_data=False), principal=None)
+    return deploy(
+        make_args(
+            existing_workspace_id=EXISTING,
+            export_activity_log=False,
+            requester_role=None,
+            alert_frequency="PT15M",
+            alert_window="PT1H",
+            initiate_alert_severity=2,
+            retain_audit_data=False,
+        ),
+        principal=None,
+    )
 
 
 def test_every_child_is_parented_to_the_component(trail):
@@ -108,10 +127,16 @@ def test_every_child_is_parented_to_the_component(trail):
     children = trail.children_of(component.urn)
     assert len(children) == len(trail.resources) - 2  # all but the stack and the component
     assert sorted({r.type for r in children}) == [
-        "azure-native:authorization:RoleAssignment", "azure-native:monitor:ActionGroup",
-        "azure-native:monitor:DataCollectionEndpoint", "azure-native:monitor:DataCollectionRule", SQR,
-        "azure-native:monitor:SubscriptionDiagnosticSetting", "azure-native:operationalinsights:SavedSearch",
-        "azure-native:operationalinsights:Table", "azure-native:operationalinsights:Workspace"]
+        "azure-native:authorization:RoleAssignment",
+        "azure-native:monitor:ActionGroup",
+        "azure-native:monitor:DataCollectionEndpoint",
+        "azure-native:monitor:DataCollectionRule",
+        SQR,
+        "azure-native:monitor:SubscriptionDiagnosticSetting",
+        "azure-native:operationalinsights:SavedSearch",
+        "azure-native:operationalinsights:Table",
+        "azure-native:operationalinsights:Workspace",
+    ]
 
 
 def test_workspace_keeps_90_days_accepts_no_shared_keys_and_survives_destroy(trail):
@@ -133,15 +158,18 @@ def test_retention_is_configurable():
 def test_activity_log_administrative_and_security_categories_go_to_the_workspace(trail):
     setting = trail.one("azure-native:monitor:SubscriptionDiagnosticSetting")
     assert setting.inputs["workspaceId"] == WORKSPACE_ID
-    assert setting.inputs["logs"] == [{"category": "Administrative", "enabled": True},
-                                      {"category": "Security", "enabled": True}]
+    assert setting.inputs["logs"] == [
+        {"category": "Administrative", "enabled": True},
+        {"category": "Security", "enabled": True},
+    ]
 
 
 def test_action_group_mails_every_configured_address(trail):
     group = trail.one("azure-native:monitor:ActionGroup")
     assert group.inputs["emailReceivers"] == [
         {"name": "audit-email-1", "emailAddress": "secops@contoso.com", "useCommonAlertSchema": True},
-        {"name": "audit-email-2", "emailAddress": "oncall@contoso.com", "useCommonAlertSchema": True}]
+        {"name": "audit-email-2", "emailAddress": "oncall@contoso.com", "useCommonAlertSchema": True},
+    ]
     assert group.inputs["groupShortName"] == "jitaudit"
     assert group.inputs["location"] == "Global"
     assert group.inputs["enabled"] is True
@@ -197,10 +225,20 @@ def test_decision_table_has_an_explicit_schema(trail):
     assert table.inputs["plan"] == "Analytics"
     columns = table.inputs["schema"]["columns"]
     assert [(c["name"], c["type"]) for c in columns] == [
-        ("TimeGenerated", "dateTime"), ("Decision", "string"), ("Reason", "string"), ("Requester", "string"),
-        ("RequesterObjectId", "string"), ("Approver", "string"), ("Vm", "string"), ("Port", "int"),
-        ("SourceAddress", "string"), ("DurationMinutes", "int"), ("Justification", "string"), ("Channel", "string"),
-        ("WorkflowRunId", "string")]
+        ("TimeGenerated", "dateTime"),
+        ("Decision", "string"),
+        ("Reason", "string"),
+        ("Requester", "string"),
+        ("RequesterObjectId", "string"),
+        ("Approver", "string"),
+        ("Vm", "string"),
+        ("Port", "int"),
+        ("SourceAddress", "string"),
+        ("DurationMinutes", "int"),
+        ("Justification", "string"),
+        ("Channel", "string"),
+        ("WorkflowRunId", "string"),
+    ]
     assert all(c["description"] for c in columns)
     assert table.options["retainOnDelete"] is True
 
@@ -212,8 +250,9 @@ def test_dcr_streams_the_record_through_the_dce_into_the_table(trail):
     assert rule.inputs["dataCollectionEndpointId"] == endpoint.outputs["id"]
     stream = rule.inputs["streamDeclarations"]["Custom-JitAccessDecisions_CL"]["columns"]
     assert {c["name"]: c["type"] for c in stream} == record_stream_columns()
-    assert rule.inputs["destinations"] == {"logAnalytics": [{"name": "decisionWorkspace",
-                                                             "workspaceResourceId": WORKSPACE_ID}]}
+    assert rule.inputs["destinations"] == {
+        "logAnalytics": [{"name": "decisionWorkspace", "workspaceResourceId": WORKSPACE_ID}]
+    }
     [flow] = rule.inputs["dataFlows"]
     assert flow["streams"] == ["Custom-JitAccessDecisions_CL"]
     assert flow["outputStream"] == "Custom-JitAccessDecisions_CL"
@@ -225,8 +264,11 @@ def test_dcr_streams_the_record_through_the_dce_into_the_table(trail):
 def test_sink_points_at_the_dce_endpoint_and_the_dcr_immutable_id(trail):
     endpoint = trail.one("azure-native:monitor:DataCollectionEndpoint")
     rule = trail.one("azure-native:monitor:DataCollectionRule")
-    assert trail.outputs["sink"] == {"endpoint": endpoint.outputs["logsIngestion"]["endpoint"],
-                                     "dcr": rule.outputs["immutableId"], "stream": "Custom-JitAccessDecisions_CL"}
+    assert trail.outputs["sink"] == {
+        "endpoint": endpoint.outputs["logsIngestion"]["endpoint"],
+        "dcr": rule.outputs["immutableId"],
+        "stream": "Custom-JitAccessDecisions_CL",
+    }
 
 
 def test_allow_ingestion_grants_monitoring_metrics_publisher_on_the_rule_only(trail):
@@ -235,7 +277,8 @@ def test_allow_ingestion_grants_monitoring_metrics_publisher_on_the_rule_only(tr
     assert assignment.name == "audit-approvals-ingestion"
     assert assignment.inputs["scope"] == rule.outputs["id"]
     assert assignment.inputs["roleDefinitionId"] == (
-        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/3913510d-42f4-4e42-8a64-420c390055eb")
+        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/3913510d-42f4-4e42-8a64-420c390055eb"
+    )
     assert assignment.inputs["principalId"] == WORKFLOW_PRINCIPAL
     assert assignment.inputs["principalType"] == "ServicePrincipal"
 
@@ -260,10 +303,15 @@ def test_existing_workspace_is_used_as_is(existing):
     assert (table.inputs["resourceGroupName"], table.inputs["workspaceName"]) == ("rg-platform", "law-sec")
     assert table.options["retainOnDelete"] is False
     assert {(s.inputs["resourceGroupName"], s.inputs["workspaceName"]) for s in existing.find(SEARCH)} == {
-        ("rg-platform", "law-sec")}
+        ("rg-platform", "law-sec")
+    }
     assert existing.one(SQR, "audit-initiate-alert").inputs["scopes"] == [EXISTING]
-    assert existing.one("azure-native:monitor:DataCollectionRule").inputs["destinations"]["logAnalytics"][0][
-        "workspaceResourceId"] == EXISTING
+    assert (
+        existing.one("azure-native:monitor:DataCollectionRule").inputs["destinations"]["logAnalytics"][0][
+            "workspaceResourceId"
+        ]
+        == EXISTING
+    )
 
 
 def test_workflow_writes_its_decision_record_to_the_trail_with_its_managed_identity():
@@ -272,11 +320,19 @@ def test_workflow_writes_its_decision_record_to_the_trail_with_its_managed_ident
 
     def program():
         trail = JitAuditTrail("audit", make_args())
-        workflow = JitApprovalWorkflow("approvals", JitApprovalWorkflowArgs(
-            resource_group_name="rg-jit", location="westeurope", tenant_id="00000000-0000-4000-8000-000000000002",
-            approvers=["secops@contoso.com"], allowed_vms=[AllowedVm("web-vm", vm_id, "rg-web", "default",
-                                                                       "westeurope", [22], 60)],
-            requester_role_definition_id=role, http=HttpTrigger("api://jit-approvals"), audit=trail.sink))
+        workflow = JitApprovalWorkflow(
+            "approvals",
+            JitApprovalWorkflowArgs(
+                resource_group_name="rg-jit",
+                location="westeurope",
+                tenant_id="00000000-0000-4000-8000-000000000002",
+                approvers=["secops@contoso.com"],
+                allowed_vms=[AllowedVm("web-vm", vm_id, "rg-web", "default", "westeurope", [22], 60)],
+                requester_role_definition_id=role,
+                http=HttpTrigger("api://jit-approvals"),
+                audit=trail.sink,
+            ),
+        )
         trail.allow_ingestion("approvals", workflow.principal_id)
         pulumi.export("principal", workflow.principal_id)
 
@@ -285,8 +341,10 @@ def test_workflow_writes_its_decision_record_to_the_trail_with_its_managed_ident
     actions = workflow.inputs["definition"]["actions"]
     write = actions[AUDIT_WRITE_ACTION]
     assert write["type"] == "Http" and write["inputs"]["method"] == "POST"
-    assert write["inputs"]["authentication"] == {"type": "ManagedServiceIdentity",
-                                                 "audience": "https://monitor.azure.com/"}
+    assert write["inputs"]["authentication"] == {
+        "type": "ManagedServiceIdentity",
+        "audience": "https://monitor.azure.com/",
+    }
     assert write["runAfter"] == {AUDIT_RECORD_ACTION: ["Succeeded"]}
     # The record is composed after the decision, whatever its outcome, and has exactly the stream's columns.
     assert set(actions[AUDIT_RECORD_ACTION]["runAfter"]["Request_is_valid"]) >= {"Succeeded", "Failed", "Skipped"}
@@ -294,32 +352,36 @@ def test_workflow_writes_its_decision_record_to_the_trail_with_its_managed_ident
     endpoint = result.one("azure-native:monitor:DataCollectionEndpoint").outputs["logsIngestion"]["endpoint"]
     immutable_id = result.one("azure-native:monitor:DataCollectionRule").outputs["immutableId"]
     assert workflow.inputs["parameters"]["auditIngestionUri"]["value"] == (
-        f"{endpoint}/dataCollectionRules/{immutable_id}/streams/Custom-JitAccessDecisions_CL?api-version=2023-01-01")
+        f"{endpoint}/dataCollectionRules/{immutable_id}/streams/Custom-JitAccessDecisions_CL?api-version=2023-01-01"
+    )
     ingestion = result.one("azure-native:authorization:RoleAssignment", "audit-approvals-ingestion")
     assert ingestion.inputs["principalId"] == result.outputs["principal"]
     assert ingestion.inputs["scope"] == result.one("azure-native:monitor:DataCollectionRule").outputs["id"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"alert_emails": []}, "alert_emails: give at least one address"),
-    ({"alert_emails": "secops@contoso.com"}, "alert_emails: give at least one address"),
-    ({"alert_emails": ["secops"]}, r"alert_emails\[0\]: 'secops' is not an e-mail address"),
-    ({"alert_emails": ["a@contoso.com", "A@contoso.com"]}, r"alert_emails\[1\]: 'A@contoso.com' is listed twice"),
-    ({"retention_in_days": 29}, "retention_in_days: 29; a PerGB2018 workspace keeps data 30 to 730 days"),
-    ({"retention_in_days": 731}, "retention_in_days: 731"),
-    ({"existing_workspace_id": EXISTING, "retention_in_days": 60}, "only applies to a workspace this component"),
-    ({"existing_workspace_id": "law-sec"}, "existing_workspace_id: 'law-sec' is not a workspace id"),
-    ({"alert_frequency": "5 minutes"}, "alert_frequency: '5 minutes' is not an ISO 8601 duration"),
-    ({"alert_frequency": "PT30S"}, "alert_frequency: 'PT30S' is not an ISO 8601 duration of whole minutes"),
-    ({"alert_frequency": "P2D", "alert_window": "P2D"}, "alert_frequency: P2D is 2880 minutes"),
-    ({"alert_window": "P3D"}, "alert_window: P3D is 4320 minutes"),
-    ({"alert_frequency": "PT15M", "alert_window": "PT5M"}, "alert_window: PT5M is shorter than alert_frequency"),
-    ({"initiate_alert_severity": 5}, "initiate_alert_severity: 5; alert severity is an integer from 0"),
-    ({"change_alert_severity": "1"}, "change_alert_severity"),
-    ({"action_group_short_name": "jit-audit-trail"}, "action_group_short_name: 'jit-audit-trail'"),
-    ({"requester_role": "JIT requester"}, "requester_role: 'JIT requester' is not a GUID"),
-    ({"tags": {"env": 1}}, "tags must map strings to strings"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"alert_emails": []}, "alert_emails: give at least one address"),
+        ({"alert_emails": "secops@contoso.com"}, "alert_emails: give at least one address"),
+        ({"alert_emails": ["secops"]}, r"alert_emails\[0\]: 'secops' is not an e-mail address"),
+        ({"alert_emails": ["a@contoso.com", "A@contoso.com"]}, r"alert_emails\[1\]: 'A@contoso.com' is listed twice"),
+        ({"retention_in_days": 29}, "retention_in_days: 29; a PerGB2018 workspace keeps data 30 to 730 days"),
+        ({"retention_in_days": 731}, "retention_in_days: 731"),
+        ({"existing_workspace_id": EXISTING, "retention_in_days": 60}, "only applies to a workspace this component"),
+        ({"existing_workspace_id": "law-sec"}, "existing_workspace_id: 'law-sec' is not a workspace id"),
+        ({"alert_frequency": "5 minutes"}, "alert_frequency: '5 minutes' is not an ISO 8601 duration"),
+        ({"alert_frequency": "PT30S"}, "alert_frequency: 'PT30S' is not an ISO 8601 duration of whole minutes"),
+        ({"alert_frequency": "P2D", "alert_window": "P2D"}, "alert_frequency: P2D is 2880 minutes"),
+        ({"alert_window": "P3D"}, "alert_window: P3D is 4320 minutes"),
+        ({"alert_frequency": "PT15M", "alert_window": "PT5M"}, "alert_window: PT5M is shorter than alert_frequency"),
+        ({"initiate_alert_severity": 5}, "initiate_alert_severity: 5; alert severity is an integer from 0"),
+        ({"change_alert_severity": "1"}, "change_alert_severity"),
+        ({"action_group_short_name": "jit-audit-trail"}, "action_group_short_name: 'jit-audit-trail'"),
+        ({"requester_role": "JIT requester"}, "requester_role: 'JIT requester' is not a GUID"),
+        ({"tags": {"env": 1}}, "tags must map strings to strings"),
+    ],
+)
 def test_invalid_arguments_are_refused_before_anything_is_created(change, message):
     with pytest.raises(ValueError, match=message):
         resolve_audit_settings(make_args(**change))

@@ -11,28 +11,75 @@ import re
 from pathlib import Path
 
 import pytest
-
-from components import kql
-from components.audit_table import (
+from azure_jit_access import kql
+from azure_jit_access.audit_table import (
     DECISION_COLUMN_TYPES,
     DECISION_STREAM,
     DECISION_TABLE,
     decision_transform_kql,
     record_stream_columns,
 )
-from components.workflow_audit import AUDIT_RECORD_COLUMNS
+from azure_jit_access.workflow_audit import AUDIT_RECORD_COLUMNS
 
 ROLE_GUID = "0f6f5a9e-1111-4222-8333-444455556666"
 
 KEYWORDS = {
-    "where", "project", "project_away", "extend", "summarize", "by", "order", "asc", "desc", "mv_apply", "on",
-    "join", "kind", "leftouter", "union", "let", "and", "or", "in", "contains", "has", "startswith", "matches",
-    "regex", "between", "to", "true", "false", "string", "int", "long", "datetime", "dynamic", "bool",
+    "where",
+    "project",
+    "project_away",
+    "extend",
+    "summarize",
+    "by",
+    "order",
+    "asc",
+    "desc",
+    "mv_apply",
+    "on",
+    "join",
+    "kind",
+    "leftouter",
+    "union",
+    "let",
+    "and",
+    "or",
+    "in",
+    "contains",
+    "has",
+    "startswith",
+    "matches",
+    "regex",
+    "between",
+    "to",
+    "true",
+    "false",
+    "string",
+    "int",
+    "long",
+    "datetime",
+    "dynamic",
+    "bool",
 }
 FUNCTIONS = {
-    "ingestion_time", "ago", "arg_max", "tostring", "tolower", "parse_json", "isnotnull", "iff", "pack_array",
-    "strcat", "make_set", "strcat_array", "isempty", "isnotempty", "countif", "max", "extract", "take_anyif",
-    "abs", "toint",
+    "ingestion_time",
+    "ago",
+    "arg_max",
+    "tostring",
+    "tolower",
+    "parse_json",
+    "isnotnull",
+    "iff",
+    "pack_array",
+    "strcat",
+    "make_set",
+    "strcat_array",
+    "isempty",
+    "isnotempty",
+    "countif",
+    "max",
+    "extract",
+    "take_anyif",
+    "abs",
+    "toint",
 }
 HYPHENATED = ("mv-apply", "project-away")
 
@@ -55,7 +102,7 @@ def strip_strings_and_comments(text: str) -> str:
             while True:  # verbatim: no escapes, a doubled quote is a quote
                 if i >= len(text):
                     raise KqlError(f"unterminated verbatim string {text[:60]!r}")
-                if text[i] == quote and text[i + 1:i + 2] == quote:
+                if text[i] == quote and text[i + 1 : i + 2] == quote:
                     i += 2
                 elif text[i] == quote:
                     i += 1
@@ -107,8 +154,8 @@ def check_query(text: str, tables: dict[str, dict[str, str]]) -> set[str]:
         word = match.group()
         if word[0].isdigit():
             continue
-        before = code[:match.start()].rstrip()[-1:]
-        after = code[match.end():].lstrip()[:1]
+        before = code[: match.start()].rstrip()[-1:]
+        after = code[match.end() :].lstrip()[:1]
         if before == ".":
             continue  # a property of a dynamic value
         if after == "(" and word not in KEYWORDS:
@@ -146,8 +193,14 @@ def test_every_shipped_query_is_balanced_and_uses_known_tables_and_columns(name)
 
 
 def test_the_checker_knows_exactly_the_columns_the_issue_names_plus_the_decision_table():
-    assert {"OperationNameValue", "ActivityStatusValue", "Caller", "_ResourceId", "ResourceGroup",
-            "TimeGenerated"} <= set(kql.AZURE_ACTIVITY_COLUMNS)
+    assert {
+        "OperationNameValue",
+        "ActivityStatusValue",
+        "Caller",
+        "_ResourceId",
+        "ResourceGroup",
+        "TimeGenerated",
+    } <= set(kql.AZURE_ACTIVITY_COLUMNS)
     # Legacy columns are missing in new workspaces (Azure-Sentinel#10340): a query using them must fail here.
     assert not {"OperationName", "ActivityStatus", "Resource", "ResourceId"} & set(kql.AZURE_ACTIVITY_COLUMNS)
     assert kql.KNOWN_COLUMNS[DECISION_TABLE] == DECISION_COLUMN_TYPES
@@ -169,8 +222,10 @@ def test_the_stream_accepts_exactly_the_record_the_workflow_sends():
 def test_initiate_query_filters_the_jit_initiate_operation_and_projects_time_caller_resource_status():
     text = kql.jit_initiations_query()
     assert text.splitlines()[0] == "AzureActivity"
-    assert ('| where OperationNameValue =~ "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/INITIATE/ACTION"'
-            in text.splitlines())
+    assert (
+        '| where OperationNameValue =~ "MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/INITIATE/ACTION"'
+        in text.splitlines()
+    )
     projected = text.split("| project ")[1].split(", ")
     assert {"TimeGenerated", "Caller", "_ResourceId", "ResourceGroup", "ActivityStatusValue"} <= set(projected)
 
@@ -178,14 +233,20 @@ def test_initiate_query_filters_the_jit_initiate_operation_and_projects_time_cal
 def test_alert_variant_counts_only_records_ingested_since_the_previous_run():
     lines = kql.jit_initiations_query(since="15m").splitlines()
     assert lines[:2] == ["AzureActivity", "| where ingestion_time() > ago(15m)"]
-    assert kql.jit_initiations_query(since="15m").replace("| where ingestion_time() > ago(15m)\n", "") == \
-        kql.jit_initiations_query()
+    assert (
+        kql.jit_initiations_query(since="15m").replace("| where ingestion_time() > ago(15m)\n", "")
+        == kql.jit_initiations_query()
+    )
 
 
 def test_changes_query_covers_jit_policies_roles_and_wildcard_nsg_rules():
     text = kql.privileged_changes_query(ROLE_GUID)
-    for operation in (*kql.JIT_POLICY_CHANGES, *kql.ROLE_DEFINITION_CHANGES, *kql.ROLE_ASSIGNMENT_CHANGES,
-                      *kql.NSG_WRITES):
+    for operation in (
+        *kql.JIT_POLICY_CHANGES,
+        *kql.ROLE_DEFINITION_CHANGES,
+        *kql.ROLE_ASSIGNMENT_CHANGES,
+        *kql.NSG_WRITES,
+    ):
         assert f'"{operation}"' in text
     assert f'tostring(Properties_d) contains "{ROLE_GUID}"' in text
     assert "request body not recorded" in text
@@ -197,42 +258,53 @@ def test_without_the_requester_role_no_role_assignment_is_watched():
     assert "ROLEDEFINITIONS/WRITE" in text
 
 
-@pytest.mark.parametrize("role, guid", [
-    (ROLE_GUID, ROLE_GUID),
-    (ROLE_GUID.upper(), ROLE_GUID),
-    (f"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/{ROLE_GUID}", ROLE_GUID),
-])
+@pytest.mark.parametrize(
+    "role, guid",
+    [
+        (ROLE_GUID, ROLE_GUID),
+        (ROLE_GUID.upper(), ROLE_GUID),
+        (f"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/{ROLE_GUID}", ROLE_GUID),
+    ],
+)
 def test_requester_role_is_read_from_a_guid_or_a_definition_id(role, guid):
     assert kql.requester_role_guid(role) == guid
 
 
-@pytest.mark.parametrize("role, message", [
-    ("", "expected the requester role's GUID"),
-    ("Virtual Machine Contributor", "is not a GUID"),
-    (f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/{ROLE_GUID}",
-     "is not a role definition id"),
-])
+@pytest.mark.parametrize(
+    "role, message",
+    [
+        ("", "expected the requester role's GUID"),
+        ("Virtual Machine Contributor", "is not a GUID"),
+        (
+            f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/{ROLE_GUID}",
+            "is not a role definition id",
+        ),
+    ],
+)
 def test_a_malformed_requester_role_is_refused(role, message):
     with pytest.raises(ValueError, match=message):
         kql.privileged_changes_query(role)
 
 
-@pytest.mark.parametrize("sources, wildcard", [
-    ("*,", True),
-    ("internet,", True),
-    ("any,", True),
-    ("0.0.0.0/0,", True),
-    ("::/0,", True),
-    ('10.0.0.0/0,', True),
-    (',["203.0.113.0/28","*"]', True),
-    (',["internet"]', True),
-    ("203.0.113.7,", False),
-    ("10.0.0.0/8,", False),
-    (',["203.0.113.0/28","198.51.100.7"]', False),
-    ("anyhost.contoso.com,", False),
-    ("virtualnetwork,", False),
-    (",", False),
-])
+@pytest.mark.parametrize(
+    "sources, wildcard",
+    [
+        ("*,", True),
+        ("internet,", True),
+        ("any,", True),
+        ("0.0.0.0/0,", True),
+        ("::/0,", True),
+        ("10.0.0.0/0,", True),
+        (',["203.0.113.0/28","*"]', True),
+        (',["internet"]', True),
+        ("203.0.113.7,", False),
+        ("10.0.0.0/8,", False),
+        (',["203.0.113.0/28","198.51.100.7"]', False),
+        ("anyhost.contoso.com,", False),
+        ("virtualnetwork,", False),
+        (",", False),
+    ],
+)
 def test_wildcard_source_pattern_matches_every_spelling_of_anyone_and_nothing_else(sources, wildcard):
     # What the query builds per rule (lower case): sourceAddressPrefix, a comma, sourceAddressPrefixes as JSON.
     assert bool(re.search(kql.WILDCARD_SOURCE_REGEX, sources)) is wildcard
@@ -244,25 +316,31 @@ def test_saved_query_names_are_unique_kebab_case():
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", n) for n in names)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('AzureActivity | where Caller == "x', "unterminated string"),
-    ("AzureActivity | where Caller == @'x", "unterminated verbatim"),
-    ("AzureActivity | where (Caller == 'x'", "unclosed '\\('"),
-    ("AzureActivity | where Caller == 'x')", "unbalanced '\\)'"),
-    ("AzureActivity | extend x = pack_array(1, 2]", "unbalanced"),
-    ("AzureActivity | project OperationName", "unknown column or name 'OperationName'"),
-    ("AzureActivity | project Vm", "unknown column or name 'Vm'"),
-    ("AzureActivity | where tolowerr(Caller) == 'x'", "unknown function tolowerr"),
-    ("AzureActivities | project Caller", "reads no known table"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('AzureActivity | where Caller == "x', "unterminated string"),
+        ("AzureActivity | where Caller == @'x", "unterminated verbatim"),
+        ("AzureActivity | where (Caller == 'x'", "unclosed '\\('"),
+        ("AzureActivity | where Caller == 'x')", "unbalanced '\\)'"),
+        ("AzureActivity | extend x = pack_array(1, 2]", "unbalanced"),
+        ("AzureActivity | project OperationName", "unknown column or name 'OperationName'"),
+        ("AzureActivity | project Vm", "unknown column or name 'Vm'"),
+        ("AzureActivity | where tolowerr(Caller) == 'x'", "unknown function tolowerr"),
+        ("AzureActivities | project Caller", "reads no known table"),
+    ],
+)
 def test_the_checker_rejects_each_kind_of_mistake(text, message):
     with pytest.raises(KqlError, match=message):
         check_query(text, kql.KNOWN_COLUMNS)
 
 
 def test_the_checker_accepts_names_the_query_defines_and_dynamic_properties():
-    check_query("AzureActivity | extend Body = parse_json(tostring(Properties_d.requestbody)) "
-                "| where tostring(Body.properties.access) == 'allow' | project Body, Caller", kql.KNOWN_COLUMNS)
+    check_query(
+        "AzureActivity | extend Body = parse_json(tostring(Properties_d.requestbody)) "
+        "| where tostring(Body.properties.access) == 'allow' | project Body, Caller",
+        kql.KNOWN_COLUMNS,
+    )
 
 
 @pytest.mark.parametrize("since", ["5", "5h", "0m", "5m) or true", ""])

@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
+import azure_jit_access as components
 import pytest
-
-import components
 
 
 @pytest.mark.parametrize("name", components.__all__)
@@ -19,9 +18,11 @@ def test_unknown_names_raise_attribute_error():
 
 
 def test_importing_the_vm_component_does_not_load_the_workflow_or_audit_modules():
-    code = ("import sys\nfrom components import JitProtectedVm\n"
-            "print(sorted(m for m in sys.modules if m.startswith('components.')))")
+    code = (
+        "import sys\nfrom azure_jit_access import JitProtectedVm\n"
+        "print(sorted(m for m in sys.modules if m.startswith('azure_jit_access.')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'components.vm'" in loaded
-    assert "'components.approval_workflow'" not in loaded
-    assert "'components.audit'" not in loaded
+    assert "'azure_jit_access.vm'" in loaded
+    assert "'azure_jit_access.approval_workflow'" not in loaded
+    assert "'azure_jit_access.audit'" not in loaded

@@ -2,9 +2,8 @@
 
 import pulumi
 import pytest
-from pulumi_azure_native import resources
-
-from components.requester_role import (
+from azure_jit_access.cli.preview.engine import run_inline
+from azure_jit_access.requester_role import (
     JitRequesterRole,
     JitRequesterRoleArgs,
     RoleAssignee,
@@ -15,7 +14,7 @@ from components.requester_role import (
     validate_assignee,
     validate_requester_actions,
 )
-from jit_cli.preview.engine import run_inline
+from pulumi_azure_native import resources
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-vms"
@@ -41,8 +40,10 @@ def test_actions_are_exactly_microsofts_requester_set():
 def test_portal_variant_adds_only_the_two_connect_blade_reads():
     portal = requester_actions(portal=True)
     assert portal[: len(MICROSOFT_REQUESTER_ACTIONS)] == MICROSOFT_REQUESTER_ACTIONS
-    assert set(portal) - set(MICROSOFT_REQUESTER_ACTIONS) == {"Microsoft.Security/policies/read",
-                                                              "Microsoft.Network/*/read"}
+    assert set(portal) - set(MICROSOFT_REQUESTER_ACTIONS) == {
+        "Microsoft.Security/policies/read",
+        "Microsoft.Network/*/read",
+    }
     assert len(portal) == len(MICROSOFT_REQUESTER_ACTIONS) + 2
 
 
@@ -55,11 +56,17 @@ def test_no_action_writes_deletes_or_is_a_wildcard(portal):
     validate_requester_actions(requester_actions(portal))
 
 
-@pytest.mark.parametrize("action", [
-    "*", "Microsoft.Network/networkSecurityGroups/*/write", "Microsoft.Network/networkSecurityGroups/*",
-    "Microsoft.Security/locations/jitNetworkAccessPolicies/write", "Microsoft.Compute/virtualMachines/delete",
-    "Microsoft.Compute/virtualMachines/start/action",
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "*",
+        "Microsoft.Network/networkSecurityGroups/*/write",
+        "Microsoft.Network/networkSecurityGroups/*",
+        "Microsoft.Security/locations/jitNetworkAccessPolicies/write",
+        "Microsoft.Compute/virtualMachines/delete",
+        "Microsoft.Compute/virtualMachines/start/action",
+    ],
+)
 def test_a_write_delete_or_other_action_is_refused(action):
     with pytest.raises(ValueError, match="not a read or JIT initiate"):
         validate_requester_actions([*requester_actions(), action])
@@ -69,8 +76,9 @@ def test_role_definition_guid_is_stable_and_case_insensitive():
     guid = role_definition_guid(f"/subscriptions/{SUB}", "JIT VM Access Requester")
     assert guid == role_definition_guid(f"/SUBSCRIPTIONS/{SUB.upper()}", "jit vm access requester")
     assert guid != role_definition_guid(f"/subscriptions/{SUB}", "Another role")
-    assert guid != role_definition_guid("/subscriptions/00000000-0000-4000-8000-00000000000f",
-                                        "JIT VM Access Requester")
+    assert guid != role_definition_guid(
+        "/subscriptions/00000000-0000-4000-8000-00000000000f", "JIT VM Access Requester"
+    )
     assert role_assignment_guid(RG, guid, OPS_GROUP) != role_assignment_guid(RG2, guid, OPS_GROUP)
     assert role_assignment_guid(RG, guid, OPS_GROUP) == role_assignment_guid(RG.upper(), guid, OPS_GROUP.upper())
 
@@ -80,23 +88,35 @@ def test_assignable_scopes_are_resource_groups_by_default():
     with pytest.raises(ValueError, match="allow_subscription_scope"):
         validate_assignable_scopes([f"/subscriptions/{SUB}"])
     assert validate_assignable_scopes([f"/subscriptions/{SUB}"], allow_subscription_scope=True) == [
-        f"/subscriptions/{SUB}"]
+        f"/subscriptions/{SUB}"
+    ]
 
 
-@pytest.mark.parametrize("scopes", [
-    [], ["/"], ["/providers/Microsoft.Management/managementGroups/root"], [RG, "/"], RG, ["rg-vms"],
-    [RG, "/subscriptions/00000000-0000-4000-8000-00000000000f/resourceGroups/rg"],
-])
+@pytest.mark.parametrize(
+    "scopes",
+    [
+        [],
+        ["/"],
+        ["/providers/Microsoft.Management/managementGroups/root"],
+        [RG, "/"],
+        RG,
+        ["rg-vms"],
+        [RG, "/subscriptions/00000000-0000-4000-8000-00000000000f/resourceGroups/rg"],
+    ],
+)
 def test_root_management_group_and_mixed_scopes_are_refused(scopes):
     with pytest.raises(ValueError, match="assignable"):
         validate_assignable_scopes(scopes, allow_subscription_scope=True)
 
 
-@pytest.mark.parametrize("assignee, message", [
-    (RoleAssignee("Ops Team", OPS_GROUP), "label"),
-    (RoleAssignee("ops", OPS_GROUP, "ManagedIdentity"), "principal_type"),
-    (RoleAssignee("ops", "ops-team@example.com"), "must be an Entra object id"),
-])
+@pytest.mark.parametrize(
+    "assignee, message",
+    [
+        (RoleAssignee("Ops Team", OPS_GROUP), "label"),
+        (RoleAssignee("ops", OPS_GROUP, "ManagedIdentity"), "principal_type"),
+        (RoleAssignee("ops", "ops-team@example.com"), "must be an Entra object id"),
+    ],
+)
 def test_bad_assignees_are_refused(assignee, message):
     with pytest.raises(ValueError, match=message):
         validate_assignee(assignee)
@@ -120,8 +140,9 @@ def test_role_definition_inputs(defaults):
     assert role.inputs["roleName"] == "JIT VM Access Requester (azure-jit-access-dev)"
     assert role.inputs["scope"] == f"/subscriptions/{SUB}"
     assert role.inputs["assignableScopes"] == [RG]
-    assert role.inputs["permissions"] == [{"actions": MICROSOFT_REQUESTER_ACTIONS, "notActions": [],
-                                           "dataActions": [], "notDataActions": []}]
+    assert role.inputs["permissions"] == [
+        {"actions": MICROSOFT_REQUESTER_ACTIONS, "notActions": [], "dataActions": [], "notDataActions": []}
+    ]
     assert role.id == f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
     assert role.parent == defaults.one("azure-jit-access:requester_role:JitRequesterRole").urn
 
@@ -135,7 +156,8 @@ def test_group_assignment_uses_the_full_role_id_and_principal_type(defaults):
     assert assignment.inputs["principalType"] == "Group"
     assert assignment.inputs["scope"] == RG
     assert assignment.inputs["roleAssignmentName"] == role_assignment_guid(
-        RG, role.inputs["roleDefinitionId"], OPS_GROUP)
+        RG, role.inputs["roleDefinitionId"], OPS_GROUP
+    )
 
 
 def test_ids_are_the_same_on_every_run(defaults):
@@ -147,11 +169,19 @@ def test_ids_are_the_same_on_every_run(defaults):
 def test_portal_variant_many_principals_many_scopes_and_a_workflow_identity():
     def program():
         group = resources.ResourceGroup("rg", resource_group_name="rg-vms")
-        role = JitRequesterRole("requester", JitRequesterRoleArgs(
-            assignable_scopes=[RG, RG2], portal=True, role_name="JIT requester (portal)",
-            assignees=[RoleAssignee("ops", OPS_GROUP), RoleAssignee("alice", "33333333-3333-4333-8333-333333333333",
-                                                                    "User")]),
-            opts=pulumi.ResourceOptions(depends_on=[group]))
+        role = JitRequesterRole(
+            "requester",
+            JitRequesterRoleArgs(
+                assignable_scopes=[RG, RG2],
+                portal=True,
+                role_name="JIT requester (portal)",
+                assignees=[
+                    RoleAssignee("ops", OPS_GROUP),
+                    RoleAssignee("alice", "33333333-3333-4333-8333-333333333333", "User"),
+                ],
+            ),
+            opts=pulumi.ResourceOptions(depends_on=[group]),
+        )
         # The approval workflow's managed identity is only known once Azure creates it: an Output.
         role.assign(RoleAssignee("workflow", pulumi.Output.from_input(WORKFLOW_PRINCIPAL), "ServicePrincipal"))
         pulumi.export("roleDefinitionId", role.role_definition_id)
@@ -161,12 +191,14 @@ def test_portal_variant_many_principals_many_scopes_and_a_workflow_identity():
     assert role.inputs["permissions"][0]["actions"] == requester_actions(portal=True)
     assert role.inputs["assignableScopes"] == [RG, RG2]
     assignments = {a.name: a.inputs for a in result.find(ASSIGNMENT)}
-    assert sorted(assignments) == sorted(f"requester-{who}-{rg}" for who in ("ops", "alice", "workflow")
-                                         for rg in ("rg-vms", "rg-more-vms"))
+    assert sorted(assignments) == sorted(
+        f"requester-{who}-{rg}" for who in ("ops", "alice", "workflow") for rg in ("rg-vms", "rg-more-vms")
+    )
     workflow = assignments["requester-workflow-rg-more-vms"]
     assert workflow["principalType"] == "ServicePrincipal" and workflow["scope"] == RG2
-    assert workflow["roleAssignmentName"] == role_assignment_guid(RG2, role.inputs["roleDefinitionId"],
-                                                                  WORKFLOW_PRINCIPAL)
+    assert workflow["roleAssignmentName"] == role_assignment_guid(
+        RG2, role.inputs["roleDefinitionId"], WORKFLOW_PRINCIPAL
+    )
     assert assignments["requester-alice-rg-vms"]["principalType"] == "User"
     assert result.outputs["roleDefinitionId"] == role.id
     # The role and every assignment wait for the resource group the component depends on.

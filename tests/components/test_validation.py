@@ -3,8 +3,7 @@
 import base64
 
 import pytest
-
-from components import validation as v
+from azure_jit_access import validation as v
 
 ED25519 = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(32)).decode()
 
@@ -25,8 +24,9 @@ WILDCARD_MESSAGE = (
 )
 
 
-@pytest.mark.parametrize("entry", ["*", "Any", "ANY", "any", "Internet", "INTERNET", "internet", "0.0.0.0/0",
-                                   "::/0", " * "])
+@pytest.mark.parametrize(
+    "entry", ["*", "Any", "ANY", "any", "Internet", "INTERNET", "internet", "0.0.0.0/0", "::/0", " * "]
+)
 def test_wildcard_sources_are_refused_in_any_case(entry):
     with pytest.raises(ValueError) as err:
         v.validate_source_prefix(entry, "sources[0]")
@@ -47,7 +47,11 @@ def test_a_wildcard_anywhere_in_a_list_is_refused_naming_its_position():
 
 def test_valid_sources_are_kept_literally():
     assert v.validate_source_prefixes(["203.0.113.7", "203.0.113.0/28", "2001:db8::/64", "10.1.2.3/32"], "s") == [
-        "203.0.113.7", "203.0.113.0/28", "2001:db8::/64", "10.1.2.3/32"]
+        "203.0.113.7",
+        "203.0.113.0/28",
+        "2001:db8::/64",
+        "10.1.2.3/32",
+    ]
 
 
 def test_host_bits_set_is_an_error_naming_the_network_address():
@@ -55,7 +59,8 @@ def test_host_bits_set_is_an_error_naming_the_network_address():
         v.validate_source_prefix("203.0.113.7/28", "allowed_source_address_prefixes[0]")
     assert str(err.value) == (
         "allowed_source_address_prefixes[0]: '203.0.113.7/28' has host bits set; JIT matches sources literally, "
-        "so write the network address ('203.0.113.0/28') or a single address without a prefix length")
+        "so write the network address ('203.0.113.0/28') or a single address without a prefix length"
+    )
 
 
 @pytest.mark.parametrize("entry", ["10.0.0.300", "office", "VirtualNetwork", "10.0.0.0/33", "203.0.113.0/28/1"])
@@ -64,7 +69,8 @@ def test_entries_that_are_not_addresses_or_cidrs_are_refused(entry):
         v.validate_source_prefix(entry, "f[1]")
     assert str(err.value) == (
         f"f[1]: '{entry}' is not a valid IPv4/IPv6 address or CIDR network (e.g. '203.0.113.7' or '203.0.113.0/28'); "
-        "service tags and names are not accepted as JIT sources")
+        "service tags and names are not accepted as JIT sources"
+    )
 
 
 def test_empty_and_duplicate_and_non_list_sources_are_refused():
@@ -87,19 +93,32 @@ def test_durations_within_five_minutes_and_a_day_are_accepted(value):
 def test_non_iso_durations_are_refused_with_the_range(value):
     with pytest.raises(ValueError) as err:
         v.validate_duration(value, "max_request_access_duration")
-    assert str(err.value) == (f"max_request_access_duration: '{value}' is not an ISO 8601 duration; accepted range "
-                              "is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'")
+    assert str(err.value) == (
+        f"max_request_access_duration: '{value}' is not an ISO 8601 duration; accepted range "
+        "is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'"
+    )
 
 
-@pytest.mark.parametrize("value, shown", [("PT48H", "2 days, 0:00:00"), ("PT4M59S", "0:04:59"),
-                                          ("P2D", "2 days, 0:00:00"), ("PT0S", "0:00:00"),
-                                          ("PT", "0:00:00"), ("P1W", "7 days, 0:00:00"),
-                                          ("-PT1H", "-1 day, 23:00:00"), ("PT24H1S", "1 day, 0:00:01")])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("PT48H", "2 days, 0:00:00"),
+        ("PT4M59S", "0:04:59"),
+        ("P2D", "2 days, 0:00:00"),
+        ("PT0S", "0:00:00"),
+        ("PT", "0:00:00"),
+        ("P1W", "7 days, 0:00:00"),
+        ("-PT1H", "-1 day, 23:00:00"),
+        ("PT24H1S", "1 day, 0:00:01"),
+    ],
+)
 def test_durations_outside_the_range_are_refused(value, shown):
     with pytest.raises(ValueError) as err:
         v.validate_duration(value, "d")
-    assert str(err.value) == (f"d: '{value}' is {shown}, outside what JIT allows; accepted range is PT5M (5 minutes) "
-                              "to PT24H (24 hours), e.g. 'PT3H'")
+    assert str(err.value) == (
+        f"d: '{value}' is {shown}, outside what JIT allows; accepted range is PT5M (5 minutes) "
+        "to PT24H (24 hours), e.g. 'PT3H'"
+    )
 
 
 def test_calendar_durations_and_non_strings_are_refused():
@@ -131,8 +150,9 @@ def test_os_type():
     assert v.validate_os_type("WINDOWS") == "windows"
     with pytest.raises(ValueError) as err:
         v.validate_os_type("macos", "vms[0].os")
-    assert str(err.value) == ("vms[0].os: unknown OS 'macos'; use 'linux' (SSH key login) or 'windows' "
-                              "(generated admin password)")
+    assert str(err.value) == (
+        "vms[0].os: unknown OS 'macos'; use 'linux' (SSH key login) or 'windows' (generated admin password)"
+    )
 
 
 def test_jit_protocol_is_upper_case():
@@ -145,8 +165,10 @@ def test_policy_plus_vm_name_may_not_exceed_56():
     v.validate_policy_vm_name_length("default", "x" * 49, "vm_name")
     with pytest.raises(ValueError) as err:
         v.validate_policy_vm_name_length("default", "x" * 50, "vm_name")
-    assert str(err.value) == (f"vm_name: policy name 'default' (7) plus VM name '{'x' * 50}' (50) is 57 characters; "
-                              "JIT allows at most 56: shorten either name")
+    assert str(err.value) == (
+        f"vm_name: policy name 'default' (7) plus VM name '{'x' * 50}' (50) is 57 characters; "
+        "JIT allows at most 56: shorten either name"
+    )
 
 
 def test_resource_and_computer_names():

@@ -4,19 +4,20 @@ import base64
 
 import pulumi
 import pytest
-
-from components.vm import (
+from azure_jit_access.cli.preview.engine import run_inline
+from azure_jit_access.vm import (
     DENY_PRIORITY_BASE,
     JitProtectedVm,
     JitProtectedVmArgs,
     NsgRule,
     resolve_vm_settings,
 )
-from jit_cli.preview.engine import run_inline
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()
-SUBNET = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.Network/" \
-         "virtualNetworks/vnet/subnets/workload"
+SUBNET = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.Network/"
+    "virtualNetworks/vnet/subnets/workload"
+)
 NSG_TYPE = "azure-native:network:NetworkSecurityGroup"
 RULE_TYPE = "azure-native:network:SecurityRule"
 VM_TYPE = "azure-native:compute:VirtualMachine"
@@ -25,8 +26,9 @@ PIP_TYPE = "azure-native:network:PublicIPAddress"
 
 
 def linux(**overrides) -> JitProtectedVmArgs:
-    return JitProtectedVmArgs(**{"resource_group_name": "rg", "subnet_id": SUBNET, "os_type": "linux",
-                                 "ssh_public_key": KEY, **overrides})
+    return JitProtectedVmArgs(
+        **{"resource_group_name": "rg", "subnet_id": SUBNET, "os_type": "linux", "ssh_public_key": KEY, **overrides}
+    )
 
 
 def build(name: str, args: JitProtectedVmArgs):
@@ -43,13 +45,22 @@ def test_defaults_linux_nsg_has_no_inline_rules_and_port_22_is_denied():
     nsg = result.one(NSG_TYPE)
     assert "securityRules" not in nsg.inputs
     assert nsg.inputs["networkSecurityGroupName"] == "web-nsg"
-    assert [r.inputs for r in deny_rules(result)] == [{
-        "resourceGroupName": "rg", "networkSecurityGroupName": "web-nsg", "securityRuleName": "deny-management-22",
-        "priority": DENY_PRIORITY_BASE, "direction": "Inbound", "access": "Deny", "protocol": "*",
-        "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
-        "destinationPortRange": "22",
-        "description": "Closed until a JIT request opens port 22 (JIT allows sit at 100-199).",
-    }]
+    assert [r.inputs for r in deny_rules(result)] == [
+        {
+            "resourceGroupName": "rg",
+            "networkSecurityGroupName": "web-nsg",
+            "securityRuleName": "deny-management-22",
+            "priority": DENY_PRIORITY_BASE,
+            "direction": "Inbound",
+            "access": "Deny",
+            "protocol": "*",
+            "sourceAddressPrefix": "*",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "*",
+            "destinationPortRange": "22",
+            "description": "Closed until a JIT request opens port 22 (JIT allows sit at 100-199).",
+        }
+    ]
     assert result.find(PIP_TYPE) == []
     nic = result.one(NIC_TYPE)
     assert nic.inputs["networkSecurityGroup"] == {"id": nsg.id}
@@ -60,9 +71,14 @@ def test_defaults_linux_nsg_has_no_inline_rules_and_port_22_is_denied():
     assert "adminPassword" not in profile
     assert profile["linuxConfiguration"]["disablePasswordAuthentication"] is True
     assert profile["linuxConfiguration"]["ssh"]["publicKeys"] == [
-        {"path": "/home/azureuser/.ssh/authorized_keys", "keyData": KEY}]
+        {"path": "/home/azureuser/.ssh/authorized_keys", "keyData": KEY}
+    ]
     assert vm.inputs["storageProfile"]["imageReference"] == {
-        "publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
+        "publisher": "Canonical",
+        "offer": "ubuntu-24_04-lts",
+        "sku": "server",
+        "version": "latest",
+    }
     assert vm.inputs["hardwareProfile"] == {"vmSize": "Standard_B2s"}
     assert vm.inputs["networkProfile"]["networkInterfaces"][0]["id"] == nic.id
     # The VM never boots before its management ports are closed.
@@ -91,35 +107,66 @@ def test_recommended_secure_configuration_no_public_ip_and_only_a_web_rule():
     assert "securityRules" not in result.one(NSG_TYPE).inputs
     deny, allow = deny_rules(result)[0], result.one(RULE_TYPE, "web-rule-allow-https")
     assert allow.inputs == {
-        "resourceGroupName": "rg", "networkSecurityGroupName": "web-nsg", "securityRuleName": "allow-https",
-        "priority": 200, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
-        "sourceAddressPrefix": "Internet", "sourcePortRange": "*", "destinationAddressPrefix": "*",
-        "destinationPortRange": "443", "description": "Public HTTPS"}
+        "resourceGroupName": "rg",
+        "networkSecurityGroupName": "web-nsg",
+        "securityRuleName": "allow-https",
+        "priority": 200,
+        "direction": "Inbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "sourceAddressPrefix": "Internet",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": "443",
+        "description": "Public HTTPS",
+    }
     # Rules on one NSG are written one at a time (concurrent writes conflict).
     assert allow.options["dependsOn"] == [deny.urn]
     vm = result.one(VM_TYPE)
     assert vm.inputs["securityProfile"] == {
-        "securityType": "TrustedLaunch", "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True}}
+        "securityType": "TrustedLaunch",
+        "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},
+    }
     assert vm.inputs["tags"] == {"env": "prod"}
 
 
 def test_every_option_set():
-    rules = [NsgRule("web", 300, [443, "8000-8080"], ["203.0.113.0/28", "198.51.100.0/24"], protocol="*"),
-             NsgRule("block-smb", 310, [445], ["VirtualNetwork"], access="Deny"),
-             NsgRule("egress", 320, ["*"], ["*"], direction="Outbound")]
+    rules = [
+        NsgRule("web", 300, [443, "8000-8080"], ["203.0.113.0/28", "198.51.100.0/24"], protocol="*"),
+        NsgRule("block-smb", 310, [445], ["VirtualNetwork"], access="Deny"),
+        NsgRule("egress", 320, ["*"], ["*"], direction="Outbound"),
+    ]
     args = JitProtectedVmArgs(
-        resource_group_name="rg-app", subnet_id=SUBNET, os_type="Windows", admin_username="opsadmin",
-        location="northeurope", vm_name="vm-ops-001", computer_name="opshost01", size="Standard_D2s_v5",
-        image={"publisher": "MicrosoftWindowsServer", "offer": "WindowsServer", "sku": "2025-datacenter-azure-edition",
-               "version": "latest"},
-        public_ip=True, management_ports=[3389, 2222], winrm=True, extra_rules=rules, trusted_launch=False,
-        tags={"env": "test", "owner": "ops"}, keep_api_version_aliases=True)
+        resource_group_name="rg-app",
+        subnet_id=SUBNET,
+        os_type="Windows",
+        admin_username="opsadmin",
+        location="northeurope",
+        vm_name="vm-ops-001",
+        computer_name="opshost01",
+        size="Standard_D2s_v5",
+        image={
+            "publisher": "MicrosoftWindowsServer",
+            "offer": "WindowsServer",
+            "sku": "2025-datacenter-azure-edition",
+            "version": "latest",
+        },
+        public_ip=True,
+        management_ports=[3389, 2222],
+        winrm=True,
+        extra_rules=rules,
+        trusted_launch=False,
+        tags={"env": "test", "owner": "ops"},
+        keep_api_version_aliases=True,
+    )
     result = build("ops", args)
     component = result.one("azure-jit-access:vm:JitProtectedVm")
     denies = deny_rules(result)
-    assert sorted((r.inputs["destinationPortRange"], r.inputs["priority"]) for r in denies if
-                  r.inputs["securityRuleName"].startswith("deny-management-")) == [
-        ("2222", 4001), ("3389", 4000), ("5985", 4002), ("5986", 4003)]
+    assert sorted(
+        (r.inputs["destinationPortRange"], r.inputs["priority"])
+        for r in denies
+        if r.inputs["securityRuleName"].startswith("deny-management-")
+    ) == [("2222", 4001), ("3389", 4000), ("5985", 4002), ("5986", 4003)]
     web = result.one(RULE_TYPE, "ops-rule-web")
     assert web.inputs["sourceAddressPrefixes"] == ["203.0.113.0/28", "198.51.100.0/24"]
     assert web.inputs["destinationPortRanges"] == ["443", "8000-8080"]
@@ -144,25 +191,45 @@ def test_every_option_set():
     assert {r.parent for r in result.resources if r.type.startswith(("azure-native", "random"))} == {component.urn}
 
 
-@pytest.mark.parametrize("rule, message", [
-    (NsgRule("ssh", 200, [22], ["203.0.113.7"]),
-     "extra_rules[0] 'ssh': an inbound Allow on management port(s) [22] would bypass JIT; leave these ports closed "
-     "and request time-limited access through the JIT policy (`jit request`)"),
-    (NsgRule("range", 200, ["20-25"], ["10.0.0.0/8"]), "extra_rules[0] 'range': an inbound Allow on management "
-     "port(s) [22] would bypass JIT"),
-    (NsgRule("all", 200, ["*"], ["Internet"], protocol="Udp"), "extra_rules[0] 'all': an inbound Allow on "
-     "management port(s) [22] would bypass JIT"),
-    (NsgRule("low", 150, [443], ["Internet"]), "extra_rules[0] 'low'.priority: 150 is outside the caller band "
-     "200-3899 (JIT uses 100-199, management denies 4000+)"),
-    (NsgRule("high", 4000, [443], ["Internet"]), "extra_rules[0] 'high'.priority: 4000 is outside the caller band"),
-    (NsgRule("deny-management-22", 200, [443], ["Internet"]), "extra_rules[0] 'deny-management-22'.name: duplicate or "
-     "reserved name"),
-    (NsgRule("web", 200, [443], ["Internet"], protocol="TCP"), "extra_rules[0] 'web'.protocol: 'TCP'; use one of "
-     "Tcp, Udp, Icmp, Esp, Ah, *"),
-    (NsgRule("web", 200, [443], ["10.0.0.1/8"]), "extra_rules[0] 'web'.source_address_prefixes[0]: '10.0.0.1/8' is "
-     "neither a CIDR without host bits, an address, nor a service tag"),
-    (NsgRule("web", 200, [], ["Internet"]), "extra_rules[0] 'web'.destination_port_ranges: give a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        (
+            NsgRule("ssh", 200, [22], ["203.0.113.7"]),
+            "extra_rules[0] 'ssh': an inbound Allow on management port(s) [22] would bypass JIT; "
+            "leave these ports closed "
+            "and request time-limited access through the JIT policy (`jit request`)",
+        ),
+        (
+            NsgRule("range", 200, ["20-25"], ["10.0.0.0/8"]),
+            "extra_rules[0] 'range': an inbound Allow on management port(s) [22] would bypass JIT",
+        ),
+        (
+            NsgRule("all", 200, ["*"], ["Internet"], protocol="Udp"),
+            "extra_rules[0] 'all': an inbound Allow on management port(s) [22] would bypass JIT",
+        ),
+        (
+            NsgRule("low", 150, [443], ["Internet"]),
+            "extra_rules[0] 'low'.priority: 150 is outside the caller band "
+            "200-3899 (JIT uses 100-199, management denies 4000+)",
+        ),
+        (NsgRule("high", 4000, [443], ["Internet"]), "extra_rules[0] 'high'.priority: 4000 is outside the caller band"),
+        (
+            NsgRule("deny-management-22", 200, [443], ["Internet"]),
+            "extra_rules[0] 'deny-management-22'.name: duplicate or reserved name",
+        ),
+        (
+            NsgRule("web", 200, [443], ["Internet"], protocol="TCP"),
+            "extra_rules[0] 'web'.protocol: 'TCP'; use one of Tcp, Udp, Icmp, Esp, Ah, *",
+        ),
+        (
+            NsgRule("web", 200, [443], ["10.0.0.1/8"]),
+            "extra_rules[0] 'web'.source_address_prefixes[0]: '10.0.0.1/8' is "
+            "neither a CIDR without host bits, an address, nor a service tag",
+        ),
+        (NsgRule("web", 200, [], ["Internet"]), "extra_rules[0] 'web'.destination_port_ranges: give a non-empty list"),
+    ],
+)
 def test_caller_rules_that_bypass_jit_or_leave_their_band_are_refused(rule, message):
     with pytest.raises(ValueError) as err:
         resolve_vm_settings("web", linux(extra_rules=[rule]))
@@ -172,26 +239,37 @@ def test_caller_rules_that_bypass_jit_or_leave_their_band_are_refused(rule, mess
 def test_a_deny_on_a_management_port_and_two_rules_on_one_priority():
     assert resolve_vm_settings("web", linux(extra_rules=[NsgRule("no-ssh", 200, [22], ["10.0.0.0/8"], access="Deny")]))
     with pytest.raises(ValueError, match=r"^extra_rules\[1\] 'b'.priority: 200 is already used by 'a' \(Inbound\)$"):
-        resolve_vm_settings("web", linux(extra_rules=[NsgRule("a", 200, [443], ["Internet"]),
-                                                      NsgRule("b", 200, [80], ["Internet"])]))
+        resolve_vm_settings(
+            "web", linux(extra_rules=[NsgRule("a", 200, [443], ["Internet"]), NsgRule("b", 200, [80], ["Internet"])])
+        )
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"os_type": "solaris"}, "os_type: unknown OS 'solaris'; use 'linux' (SSH key login) or 'windows' (generated "
-                             "admin password)"),
-    ({"ssh_public_key": None}, "ssh_public_key: an OpenSSH public key ('ssh-ed25519 AAAA...') is required for a "
-                               "linux VM; password login is disabled"),
-    ({"os_type": "windows"}, "ssh_public_key: windows VMs use a generated admin password; remove the key"),
-    ({"winrm": True}, "winrm: WinRM ports 5985/5986 apply to windows VMs only; set winrm=False"),
-    ({"management_ports": [22, 70000]},
-     "management_ports[1]: port 70000 is out of range; use a number from 1 to 65535"),
-    ({"management_ports": [22, 22]}, "management_ports: duplicate ports [22]; list each port once"),
-    ({"management_ports": []}, "management_ports: at least one port is required"),
-    ({"image": {"publisher": "Canonical", "offer": "x"}}, "image: missing ['sku', 'version']"),
-    ({"size": "B2s"}, "size: 'B2s' is not a VM size such as 'Standard_B2s'"),
-    ({"admin_username": "root"}, "admin_username: 'root' is reserved by Azure"),
-    ({"vm_name": "web_01!"}, "vm_name: 'web_01!' contains ['!']"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            {"os_type": "solaris"},
+            "os_type: unknown OS 'solaris'; use 'linux' (SSH key login) or 'windows' (generated admin password)",
+        ),
+        (
+            {"ssh_public_key": None},
+            "ssh_public_key: an OpenSSH public key ('ssh-ed25519 AAAA...') is required for a "
+            "linux VM; password login is disabled",
+        ),
+        ({"os_type": "windows"}, "ssh_public_key: windows VMs use a generated admin password; remove the key"),
+        ({"winrm": True}, "winrm: WinRM ports 5985/5986 apply to windows VMs only; set winrm=False"),
+        (
+            {"management_ports": [22, 70000]},
+            "management_ports[1]: port 70000 is out of range; use a number from 1 to 65535",
+        ),
+        ({"management_ports": [22, 22]}, "management_ports: duplicate ports [22]; list each port once"),
+        ({"management_ports": []}, "management_ports: at least one port is required"),
+        ({"image": {"publisher": "Canonical", "offer": "x"}}, "image: missing ['sku', 'version']"),
+        ({"size": "B2s"}, "size: 'B2s' is not a VM size such as 'Standard_B2s'"),
+        ({"admin_username": "root"}, "admin_username: 'root' is reserved by Azure"),
+        ({"vm_name": "web_01!"}, "vm_name: 'web_01!' contains ['!']"),
+    ],
+)
 def test_invalid_vm_arguments_are_refused_naming_the_field(overrides, message):
     with pytest.raises(ValueError) as err:
         resolve_vm_settings("web", linux(**overrides))
@@ -201,14 +279,17 @@ def test_invalid_vm_arguments_are_refused_naming_the_field(overrides, message):
 def test_invalid_arguments_create_nothing():
     registered = []
     with pytest.raises(ValueError, match="would bypass JIT"):
-        run_inline(lambda: JitProtectedVm("web", linux(extra_rules=[NsgRule("rdp", 300, [22], ["10.0.0.0/8"])])),
-                   on_register=registered.append)
+        run_inline(
+            lambda: JitProtectedVm("web", linux(extra_rules=[NsgRule("rdp", 300, [22], ["10.0.0.0/8"])])),
+            on_register=registered.append,
+        )
     assert registered == [1]  # only the stack itself
 
 
 def test_settings_expose_the_management_ports_and_name():
-    settings = resolve_vm_settings("vm-ops", JitProtectedVmArgs(resource_group_name="rg", subnet_id=SUBNET,
-                                                                os_type="windows", winrm=True))
+    settings = resolve_vm_settings(
+        "vm-ops", JitProtectedVmArgs(resource_group_name="rg", subnet_id=SUBNET, os_type="windows", winrm=True)
+    )
     assert settings.management_ports == (3389, 5985, 5986)
     assert settings.vm_name == "vm-ops" and settings.computer_name == "vm-ops"
     assert settings.public_ip is False
@@ -216,10 +297,23 @@ def test_settings_expose_the_management_ports_and_name():
 
 def test_outputs_other_components_need():
     def program():
-        vm = JitProtectedVm("win", JitProtectedVmArgs(resource_group_name="rg", subnet_id=SUBNET, os_type="windows",
-                                                      public_ip=True, location="westeurope"))
-        for key in ("vm_id", "vm_name", "management_ports", "resource_group_name", "location", "nsg_id",
-                    "private_ip_address", "public_ip_address", "admin_password"):
+        vm = JitProtectedVm(
+            "win",
+            JitProtectedVmArgs(
+                resource_group_name="rg", subnet_id=SUBNET, os_type="windows", public_ip=True, location="westeurope"
+            ),
+        )
+        for key in (
+            "vm_id",
+            "vm_name",
+            "management_ports",
+            "resource_group_name",
+            "location",
+            "nsg_id",
+            "private_ip_address",
+            "public_ip_address",
+            "admin_password",
+        ):
             pulumi.export(key, getattr(vm, key))
 
     result = run_inline(program)
@@ -230,8 +324,9 @@ def test_outputs_other_components_need():
     assert result.outputs["resource_group_name"] == "rg"
     assert result.outputs["location"] == "westeurope"
     assert result.outputs["nsg_id"] == result.one(NSG_TYPE).id
-    assert result.outputs["private_ip_address"] == result.one(NIC_TYPE).outputs["ipConfigurations"][0][
-        "privateIPAddress"]
+    assert (
+        result.outputs["private_ip_address"] == result.one(NIC_TYPE).outputs["ipConfigurations"][0]["privateIPAddress"]
+    )
     assert result.outputs["public_ip_address"] == result.one(PIP_TYPE).outputs["ipAddress"]
     assert result.outputs["admin_password"] == vm.inputs["osProfile"]["adminPassword"]
     assert "admin_password" in result.secret_outputs

@@ -5,13 +5,13 @@ import json
 import re
 
 import pytest
+from azure_jit_access.workflow_approval import APPROVED, INITIATE_FAILED, INVALID, REJECTED, SELF_APPROVAL, TIMED_OUT
+from azure_jit_access.workflow_audit import AUDIT_RECORD_COLUMNS
+from azure_jit_access.workflow_definition import WorkflowSettings, access_control, build_definition
+from azure_jit_access.workflow_language import ACTION_NAME, EXPRESSION_LENGTH_LIMIT
+from azure_jit_access.workflow_request import FORMS_TRIGGER, HTTP_TRIGGER, FormFields, FormsTrigger, HttpTrigger
+from azure_jit_access.workflow_validation import REASON_NO_REQUESTER, REASON_SOURCE_FORMAT, ValidationSpec, VmRule
 
-from components.workflow_approval import APPROVED, INITIATE_FAILED, INVALID, REJECTED, SELF_APPROVAL, TIMED_OUT
-from components.workflow_audit import AUDIT_RECORD_COLUMNS
-from components.workflow_definition import WorkflowSettings, access_control, build_definition
-from components.workflow_language import ACTION_NAME, EXPRESSION_LENGTH_LIMIT
-from components.workflow_request import FORMS_TRIGGER, HTTP_TRIGGER, FormFields, FormsTrigger, HttpTrigger
-from components.workflow_validation import REASON_NO_REQUESTER, REASON_SOURCE_FORMAT, ValidationSpec, VmRule
 from tests.support.workflow_expressions import FUNCTIONS
 from tests.support.workflow_runner import Stub, run_workflow, trigger_fires
 from tests.support.workflow_syntax import expressions_in, walk_calls
@@ -19,29 +19,54 @@ from tests.support.workflow_syntax import expressions_in, walk_calls
 TENANT = "00000000-0000-4000-8000-000000000002"
 FIELDS = FormFields("r1a", "r2b", "r3c", "r4d", "r5e")
 SPEC = ValidationSpec(vms=(VmRule("web-vm", (22,), 180), VmRule("win-vm", (3389,), 60)))
-BOTH = WorkflowSettings(tenant_id=TENANT, approvers=("secops@contoso.com", "lead@contoso.com"), validation=SPEC,
-                        forms=FormsTrigger("Fm1d-formid_0123", FIELDS), http=HttpTrigger("api://jit-approvals"),
-                        audit=True)
-FORMS_ONLY = WorkflowSettings(tenant_id=TENANT, approvers=("secops@contoso.com",), validation=SPEC,
-                              forms=FormsTrigger("Fm1d-formid_0123", FIELDS))
-HTTP_ONLY = WorkflowSettings(tenant_id=TENANT, approvers=("secops@contoso.com",), validation=SPEC,
-                             http=HttpTrigger("api://jit-approvals", ("198.51.100.0/24",)))
+BOTH = WorkflowSettings(
+    tenant_id=TENANT,
+    approvers=("secops@contoso.com", "lead@contoso.com"),
+    validation=SPEC,
+    forms=FormsTrigger("Fm1d-formid_0123", FIELDS),
+    http=HttpTrigger("api://jit-approvals"),
+    audit=True,
+)
+FORMS_ONLY = WorkflowSettings(
+    tenant_id=TENANT, approvers=("secops@contoso.com",), validation=SPEC, forms=FormsTrigger("Fm1d-formid_0123", FIELDS)
+)
+HTTP_ONLY = WorkflowSettings(
+    tenant_id=TENANT,
+    approvers=("secops@contoso.com",),
+    validation=SPEC,
+    http=HttpTrigger("api://jit-approvals", ("198.51.100.0/24",)),
+)
 VARIANTS = {"both": BOTH, "forms": FORMS_ONLY, "http": HTTP_ONLY}
 STATUSES = {"Succeeded", "Failed", "Skipped", "TimedOut"}
-ACTION_TYPES = {"Compose", "InitializeVariable", "SetVariable", "If", "Scope", "Http", "ApiConnection",
-                "ApiConnectionWebhook"}
+ACTION_TYPES = {
+    "Compose",
+    "InitializeVariable",
+    "SetVariable",
+    "If",
+    "Scope",
+    "Http",
+    "ApiConnection",
+    "ApiConnectionWebhook",
+}
 RUN_FUNCTIONS = {"variables", "parameters", "outputs", "body", "actions"}
-INITIATE_URI = ("https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/"
-                "locations/westeurope/jitNetworkAccessPolicies/default/initiate?api-version=2020-01-01")
+INITIATE_URI = (
+    "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Security/"
+    "locations/westeurope/jitNetworkAccessPolicies/default/initiate?api-version=2020-01-01"
+)
 PARAMETERS = {
     "$connections": {"office365": {"connectionId": "/c/o365"}, "microsoftforms": {"connectionId": "/c/forms"}},
-    "vmTargets": {"web-vm": {"vmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/"
-                                     "virtualMachines/web-vm", "initiateUri": INITIATE_URI}},
+    "vmTargets": {
+        "web-vm": {
+            "vmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-vm",
+            "initiateUri": INITIATE_URI,
+        }
+    },
     "auditIngestionUri": "https://dce.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/dcr-1/streams/x",
 }
 
 
 # ---- walking the definition ----------------------------------------------------------------------------------
+
 
 def scopes(actions, container=None):
     """(container, branch, actions) for the top level and every nested branch."""
@@ -113,8 +138,9 @@ def test_definition_has_a_valid_workflow_structure(variant):
 def test_every_expression_parses_uses_known_functions_and_resolves(variant):
     definition = build_definition(VARIANTS[variant])
     actions, before = all_actions(definition), completed_before(definition)
-    initialised = {a["inputs"]["variables"][0]["name"]: n for n, a in actions.items()
-                   if a["type"] == "InitializeVariable"}
+    initialised = {
+        a["inputs"]["variables"][0]["name"]: n for n, a in actions.items() if a["type"] == "InitializeVariable"
+    }
     checked = 0
     for name, action in actions.items():
         if action["type"] == "SetVariable":
@@ -142,10 +168,15 @@ def test_every_expression_parses_uses_known_functions_and_resolves(variant):
 
 # ---- the only road to initiate -----------------------------------------------------------------------------
 
+
 def edges(definition):
     """Control-flow edges (from, to, label) from every trigger to every action."""
-    result = [(trigger, name, None) for trigger in definition["triggers"]
-              for name, action in definition["actions"].items() if not action.get("runAfter")]
+    result = [
+        (trigger, name, None)
+        for trigger in definition["triggers"]
+        for name, action in definition["actions"].items()
+        if not action.get("runAfter")
+    ]
     for container, branch, actions in scopes(definition["actions"]):
         for name, action in actions.items():
             result += [(previous, name, None) for previous in action.get("runAfter", {})]
@@ -189,8 +220,11 @@ def test_initiate_uses_the_managed_identity_the_validated_source_and_an_end_time
     assert inputs["method"] == "POST"
     assert inputs["uri"] == "@parameters('vmTargets')?[toLower(variables('request')?['vm'])]?['initiateUri']"
     (port,) = inputs["body"]["virtualMachines"][0]["ports"]
-    assert port == {"number": "@int(variables('request')?['port'])", "endTimeUtc": "@outputs('Access_end_time')",
-                    "allowedSourceAddressPrefix": "@variables('request')?['source']"}
+    assert port == {
+        "number": "@int(variables('request')?['port'])",
+        "endTimeUtc": "@outputs('Access_end_time')",
+        "allowedSourceAddressPrefix": "@variables('request')?['source']",
+    }
 
 
 @pytest.mark.parametrize("audit", [True, False])
@@ -206,23 +240,33 @@ def test_an_audit_record_follows_every_outcome_and_is_written_with_the_identity(
         return
     write = actions["Write_audit_record"]
     assert write["runAfter"] == {"Audit_record": ["Succeeded"]}
-    assert write["inputs"]["authentication"] == {"type": "ManagedServiceIdentity",
-                                                 "audience": "https://monitor.azure.com/"}
+    assert write["inputs"]["authentication"] == {
+        "type": "ManagedServiceIdentity",
+        "audience": "https://monitor.azure.com/",
+    }
     assert write["inputs"]["body"] == "@createArray(outputs('Audit_record'))"
     assert write["inputs"]["uri"] == "@parameters('auditIngestionUri')"
 
 
 # ---- whole runs --------------------------------------------------------------------------------------------
 
+
 def token(claims, header=None):
     def segment(value):
         return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
     return f"{segment(header or {'alg': 'RS256'})}.{segment(claims)}.c2lnbmF0dXJl"
 
 
 def http_call(claims, **body):
-    payload = {"vm": "web-vm", "port": 22, "sourceIp": "20.50.1.7", "durationMinutes": 60,
-               "justification": "patch openssl", **body}
+    payload = {
+        "vm": "web-vm",
+        "port": 22,
+        "sourceIp": "20.50.1.7",
+        "durationMinutes": 60,
+        "justification": "patch openssl",
+        **body,
+    }
     return {"headers": {"Authorization": f"Bearer {token(claims)}"}, "body": payload}
 
 
@@ -242,26 +286,40 @@ def run_http(claims=ALICE, stubs=None, settings=BOTH, **body):
 def test_an_approved_request_opens_exactly_the_requested_port_for_the_validated_source():
     run = run_http(stubs=answer("Approve", "Lead@contoso.com"))
     assert run.inputs["Initiate_jit_access"]["body"] == {
-        "virtualMachines": [{"id": PARAMETERS["vmTargets"]["web-vm"]["vmId"], "ports": [
-            {"number": 22, "endTimeUtc": "2026-05-04T11:30:00Z", "allowedSourceAddressPrefix": "20.50.1.7"}]}],
-        "justification": "Requested by alice@contoso.com; approved by lead@contoso.com; reason: patch openssl"}
+        "virtualMachines": [
+            {
+                "id": PARAMETERS["vmTargets"]["web-vm"]["vmId"],
+                "ports": [
+                    {"number": 22, "endTimeUtc": "2026-05-04T11:30:00Z", "allowedSourceAddressPrefix": "20.50.1.7"}
+                ],
+            }
+        ],
+        "justification": "Requested by alice@contoso.com; approved by lead@contoso.com; reason: patch openssl",
+    }
     assert run.inputs["Initiate_jit_access"]["uri"] == INITIATE_URI
     assert run.variables["outcome"]["decision"] == APPROVED
     record = run.outputs("Audit_record")
     assert (record["Requester"], record["Approver"], record["Decision"], record["SourceAddress"]) == (
-        "alice@contoso.com", "lead@contoso.com", APPROVED, "20.50.1.7")
+        "alice@contoso.com",
+        "lead@contoso.com",
+        APPROVED,
+        "20.50.1.7",
+    )
     assert run.inputs["Write_audit_record"]["body"] == [record]
     assert run.inputs["Notify_requester"]["body"]["To"] == "alice@contoso.com"
     assert run.inputs["Notify_requester"]["path"] == "/v2/Mail"
 
 
-@pytest.mark.parametrize(("stubs", "decision"), [
-    (answer("Approve", "alice@contoso.com"), SELF_APPROVAL),
-    (answer("Approve", "ALICE@CONTOSO.COM"), SELF_APPROVAL),
-    (answer("Reject", "lead@contoso.com"), REJECTED),
-    ({"Send_approval_email": Stub(status="TimedOut")}, TIMED_OUT),
-    ({"Send_approval_email": Stub(status="Failed", status_code=401)}, TIMED_OUT),
-])
+@pytest.mark.parametrize(
+    ("stubs", "decision"),
+    [
+        (answer("Approve", "alice@contoso.com"), SELF_APPROVAL),
+        (answer("Approve", "ALICE@CONTOSO.COM"), SELF_APPROVAL),
+        (answer("Reject", "lead@contoso.com"), REJECTED),
+        ({"Send_approval_email": Stub(status="TimedOut")}, TIMED_OUT),
+        ({"Send_approval_email": Stub(status="Failed", status_code=401)}, TIMED_OUT),
+    ],
+)
 def test_refused_approvals_never_reach_initiate_but_are_notified_and_audited(stubs, decision):
     run = run_http(stubs=stubs)
     assert run.statuses["Initiate_jit_access"] == "Skipped"
@@ -280,21 +338,30 @@ def test_an_invalid_request_is_refused_before_approval_with_the_reason():
 
 
 def test_a_failed_initiate_is_recorded_with_the_error():
-    stubs = {**answer("Approve", "lead@contoso.com"), "Initiate_jit_access": Stub(
-        status="Failed", status_code=403, body={"error": {"message": "AuthorizationFailed"}})}
+    stubs = {
+        **answer("Approve", "lead@contoso.com"),
+        "Initiate_jit_access": Stub(
+            status="Failed", status_code=403, body={"error": {"message": "AuthorizationFailed"}}
+        ),
+    }
     run = run_http(stubs=stubs)
     assert run.variables["outcome"] == {
-        "decision": INITIATE_FAILED, "approver": "lead@contoso.com",
-        "reason": "approved by lead@contoso.com, but the JIT initiate call failed (403): AuthorizationFailed"}
+        "decision": INITIATE_FAILED,
+        "approver": "lead@contoso.com",
+        "reason": "approved by lead@contoso.com, but the JIT initiate call failed (403): AuthorizationFailed",
+    }
     assert run.ran("Write_audit_record")
 
 
-@pytest.mark.parametrize("claims", [
-    {"preferred_username": "alice@contoso.com", "name": "Ålice ~~~ ???"},
-    {"upn": "alice@contoso.com", "x": "a"},
-    {"upn": "alice@contoso.com", "x": "ab"},
-    {"upn": "alice@contoso.com", "x": "abc"},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"preferred_username": "alice@contoso.com", "name": "Ålice ~~~ ???"},
+        {"upn": "alice@contoso.com", "x": "a"},
+        {"upn": "alice@contoso.com", "x": "ab"},
+        {"upn": "alice@contoso.com", "x": "abc"},
+    ],
+)
 def test_the_caller_is_read_from_any_well_formed_token(claims):
     run = run_http(claims=claims, stubs=answer("Approve", "alice@contoso.com"))
     assert run.variables["request"]["requester"] == "alice@contoso.com"
@@ -326,11 +393,19 @@ def test_an_unreadable_request_still_leaves_an_audit_record():
 
 
 def test_a_form_response_is_read_with_the_responder_as_requester():
-    response = {"responder": "Alice@Contoso.com", "r1a": "web-vm", "r2b": "22", "r3c": "20.50.1.7", "r4d": "30",
-                "r5e": "<b>patch</b>", "submitDate": "5/4/2026"}
+    response = {
+        "responder": "Alice@Contoso.com",
+        "r1a": "web-vm",
+        "r2b": "22",
+        "r3c": "20.50.1.7",
+        "r4d": "30",
+        "r5e": "<b>patch</b>",
+        "submitDate": "5/4/2026",
+    }
     stubs = {"Get_response_details": Stub(body=response), **answer("Approve", "lead@contoso.com")}
-    run = run_workflow(build_definition(BOTH), FORMS_TRIGGER, {"body": {"resourceData": {"responseId": 7}}},
-                       PARAMETERS, stubs)
+    run = run_workflow(
+        build_definition(BOTH), FORMS_TRIGGER, {"body": {"resourceData": {"responseId": 7}}}, PARAMETERS, stubs
+    )
     assert run.errors == {}
     assert not run.ran("Caller_claims")
     assert run.inputs["Get_response_details"]["path"] == "/formapi/api/forms('Fm1d-formid_0123')/responses"
@@ -357,32 +432,51 @@ def test_forms_trigger_and_approval_use_the_documented_connector_operations():
 
 
 def test_access_control_requires_tenant_issuer_and_audience():
-    assert access_control(HTTP_ONLY) == {"triggers": {
-        "openAuthenticationPolicies": {"policies": {"entra-id-callers": {"type": "AAD", "claims": [
-            {"name": "iss", "value": f"https://sts.windows.net/{TENANT}/"},
-            {"name": "aud", "value": "api://jit-approvals"}]}}},
-        "allowedCallerIpAddresses": [{"addressRange": "198.51.100.0/24"}]}}
+    assert access_control(HTTP_ONLY) == {
+        "triggers": {
+            "openAuthenticationPolicies": {
+                "policies": {
+                    "entra-id-callers": {
+                        "type": "AAD",
+                        "claims": [
+                            {"name": "iss", "value": f"https://sts.windows.net/{TENANT}/"},
+                            {"name": "aud", "value": "api://jit-approvals"},
+                        ],
+                    }
+                }
+            },
+            "allowedCallerIpAddresses": [{"addressRange": "198.51.100.0/24"}],
+        }
+    }
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"tenant_id": "contoso"}, "tenant_id: give the Entra ID tenant id (a GUID)"),
-    ({"approvers": ()}, "approvers: list at least one approver"),
-    ({"approvers": ("secops",)}, "approvers[0]: give one e-mail address"),
-    ({"approvers": ("a@b.com; c@d.com",)}, "approvers[0]: give one e-mail address"),
-    ({"approvers": ("a@b.com", "A@b.com")}, "approvers: an address is listed twice"),
-    ({"forms": None, "http": None}, "forms/http: enable at least one trigger"),
-    ({"forms": FormsTrigger("x", FIELDS)}, "forms.form_id: give the id from the form's share URL"),
-    ({"forms": FormsTrigger("Fm1d-formid_0123", FormFields("r1", "r1", "r3", "r4", "r5"))},
-     "forms.fields: each request field needs its own question"),
-    ({"forms": FormsTrigger("Fm1d-formid_0123", FormFields("r1", "r2'", "r3", "r4", "r5"))}, "forms.fields.port"),
-    ({"http": HttpTrigger("")}, "http.audience: give the token audience"),
-    ({"http": HttpTrigger("api://x", ("0.0.0.0/0",))}, "http.allowed_caller_ip_ranges[0]: '0.0.0.0/0' allows every"),
-    ({"http": HttpTrigger("api://x", ("office",))}, "http.allowed_caller_ip_ranges[0]: 'office' is not a CIDR"),
-    ({"approval_timeout": "8h"}, "approval_timeout: give an ISO 8601 duration from PT5M to P30D"),
-    ({"approval_timeout": "PT1M"}, "approval_timeout"),
-    ({"approval_timeout": "P31D"}, "approval_timeout"),
-    ({"validation": ValidationSpec(vms=())}, "allowed_vms: list at least one VM"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tenant_id": "contoso"}, "tenant_id: give the Entra ID tenant id (a GUID)"),
+        ({"approvers": ()}, "approvers: list at least one approver"),
+        ({"approvers": ("secops",)}, "approvers[0]: give one e-mail address"),
+        ({"approvers": ("a@b.com; c@d.com",)}, "approvers[0]: give one e-mail address"),
+        ({"approvers": ("a@b.com", "A@b.com")}, "approvers: an address is listed twice"),
+        ({"forms": None, "http": None}, "forms/http: enable at least one trigger"),
+        ({"forms": FormsTrigger("x", FIELDS)}, "forms.form_id: give the id from the form's share URL"),
+        (
+            {"forms": FormsTrigger("Fm1d-formid_0123", FormFields("r1", "r1", "r3", "r4", "r5"))},
+            "forms.fields: each request field needs its own question",
+        ),
+        ({"forms": FormsTrigger("Fm1d-formid_0123", FormFields("r1", "r2'", "r3", "r4", "r5"))}, "forms.fields.port"),
+        ({"http": HttpTrigger("")}, "http.audience: give the token audience"),
+        (
+            {"http": HttpTrigger("api://x", ("0.0.0.0/0",))},
+            "http.allowed_caller_ip_ranges[0]: '0.0.0.0/0' allows every",
+        ),
+        ({"http": HttpTrigger("api://x", ("office",))}, "http.allowed_caller_ip_ranges[0]: 'office' is not a CIDR"),
+        ({"approval_timeout": "8h"}, "approval_timeout: give an ISO 8601 duration from PT5M to P30D"),
+        ({"approval_timeout": "PT1M"}, "approval_timeout"),
+        ({"approval_timeout": "P31D"}, "approval_timeout"),
+        ({"validation": ValidationSpec(vms=())}, "allowed_vms: list at least one VM"),
+    ],
+)
 def test_setting_mistakes_are_refused_with_the_field_named(change, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         build_definition(WorkflowSettings(**{**BOTH.__dict__, **change}))
@@ -393,9 +487,13 @@ def test_only_the_read_step_looks_at_the_trigger(variant):
     definition = build_definition(VARIANTS[variant])
     read = definition["actions"]["Read_request"]
     inside = set(all_actions({"actions": {"Read_request": read}})) - {"Read_request"}
-    readers = {name for name, action in all_actions(definition).items()
-               for _, tree in expressions_in({k: v for k, v in action.items() if k not in ("actions", "else")})
-               for function, _ in walk_calls(tree) if function in ("triggerBody", "triggerOutputs", "trigger")}
+    readers = {
+        name
+        for name, action in all_actions(definition).items()
+        for _, tree in expressions_in({k: v for k, v in action.items() if k not in ("actions", "else")})
+        for function, _ in walk_calls(tree)
+        if function in ("triggerBody", "triggerOutputs", "trigger")
+    }
     if variant == "both":
         assert read["expression"] == "@equals(string(coalesce(trigger()?['name'], '')), 'Form_response_submitted')"
         assert set(read["actions"]) == {"Get_response_details", "Read_form_response"}

@@ -10,8 +10,7 @@ import random
 import re
 
 import pytest
-
-from components.workflow_approval import (
+from azure_jit_access.workflow_approval import (
     APPROVED,
     REASON_SELF_APPROVAL,
     REJECTED,
@@ -20,7 +19,7 @@ from components.workflow_approval import (
     approval_outcome,
     outcome_action,
 )
-from components.workflow_validation import (
+from azure_jit_access.workflow_validation import (
     BLOCKED_SOURCE_NETWORKS,
     REASON_DURATION_FORMAT,
     REASON_DURATION_RANGE,
@@ -40,14 +39,23 @@ from components.workflow_validation import (
     validation_actions,
     vm_rules_value,
 )
+
 from tests.support.workflow_expressions import Context, ExpressionError, evaluate_value
 from tests.support.workflow_runner import run_actions
 
 SPEC = ValidationSpec(vms=(VmRule("web-vm", (22,), 180), VmRule("Win-VM", (3389, 5986), 60)))
 BASTION = ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("10.0.1.0/26",))
-VALID = {"channel": "forms", "vm": "web-vm", "port": "22", "source": "20.50.1.7", "durationMinutes": "60",
-         "justification": "patch openssl (CHG-1234)", "requester": "alice@contoso.com",
-         "requesterAliases": ["alice@contoso.com"], "requesterObjectId": ""}
+VALID = {
+    "channel": "forms",
+    "vm": "web-vm",
+    "port": "22",
+    "source": "20.50.1.7",
+    "durationMinutes": "60",
+    "justification": "patch openssl (CHG-1234)",
+    "requester": "alice@contoso.com",
+    "requesterAliases": ["alice@contoso.com"],
+    "requesterObjectId": "",
+}
 
 
 def blocked(cidr: str) -> str:
@@ -160,15 +168,28 @@ def test_generated_checks_oracle_and_table_agree(change, expected):
 
 def test_the_table_covers_the_cases_the_issue_names():
     sources = {change.get("source") for change, _ in ROWS}
-    assert {"*", "0.0.0.0/0", "10.0.0.5", "127.0.0.1", "1.2.3", "1.2.3.4.5", "256.1.1.1", " 1.2.3.4",
-            "2001:db8::1", ""} <= sources
+    assert {
+        "*",
+        "0.0.0.0/0",
+        "10.0.0.5",
+        "127.0.0.1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "256.1.1.1",
+        " 1.2.3.4",
+        "2001:db8::1",
+        "",
+    } <= sources
     assert len(ROWS) >= 30
 
 
-BASTION_ROWS = [("10.0.1.0/26", ""), ("10.0.1.5", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
-                ("20.50.1.7", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
-                ("*", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
-                ("10.0.1.0/26 ", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26"))]
+BASTION_ROWS = [
+    ("10.0.1.0/26", ""),
+    ("10.0.1.5", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
+    ("20.50.1.7", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
+    ("*", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
+    ("10.0.1.0/26 ", REASON_SOURCE_BASTION.format(prefixes="10.0.1.0/26")),
+]
 
 
 @pytest.mark.parametrize(("source", "expected"), BASTION_ROWS)
@@ -184,8 +205,9 @@ def _sample_addresses() -> list[str]:
     for cidr, _ in BLOCKED_SOURCE_NETWORKS:
         network = ipaddress.IPv4Network(cidr)
         first, last = int(network.network_address), int(network.broadcast_address)
-        addresses.update(str(ipaddress.IPv4Address(edge)) for edge in (first - 1, first, last, last + 1)
-                         if 0 <= edge < 2**32)
+        addresses.update(
+            str(ipaddress.IPv4Address(edge)) for edge in (first - 1, first, last, last + 1) if 0 <= edge < 2**32
+        )
     return sorted(addresses)
 
 
@@ -199,25 +221,35 @@ def test_source_verdicts_match_pythons_ipaddress_on_random_and_edge_addresses():
 
 
 def test_vm_names_are_matched_case_insensitively_and_typos_never_raise():
-    assert vm_rules_value(SPEC) == {"web-vm": {"ports": ["22"], "maxDurationMinutes": 180},
-                                    "win-vm": {"ports": ["3389", "5986"], "maxDurationMinutes": 60}}
+    assert vm_rules_value(SPEC) == {
+        "web-vm": {"ports": ["22"], "maxDurationMinutes": 180},
+        "win-vm": {"ports": ["3389", "5986"], "maxDurationMinutes": 60},
+    }
     for vm in ("WEB-VM", "Web-Vm", "web-vm'", "web-vm)", "@{x}", "web-vm\n"):
         assert workflow_reason(SPEC, {**VALID, "vm": vm}) == rejection_reason(SPEC, {**VALID, "vm": vm})
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    (ValidationSpec(vms=()), "allowed_vms: list at least one VM"),
-    (ValidationSpec(vms=(VmRule("a", (22,), 60), VmRule("A", (22,), 60))), "allowed_vms[1].name: 'A' is listed twice"),
-    (ValidationSpec(vms=(VmRule(" a", (22,), 60),)), "allowed_vms[0].name: give the Azure VM name"),
-    (ValidationSpec(vms=(VmRule("a", (), 60),)), "allowed_vms[0].ports: give one or more JIT ports"),
-    (ValidationSpec(vms=(VmRule("a", (0,), 60),)), "allowed_vms[0].ports"),
-    (ValidationSpec(vms=(VmRule("a", (22,), 4),)), "allowed_vms[0].max_duration_minutes: JIT allows 5 to 1440"),
-    (ValidationSpec(vms=(VmRule("a", (22,), 1441),)), "allowed_vms[0].max_duration_minutes"),
-    (ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("20.50.1.0/26",)),
-     "bastion_source_prefixes[0]: '20.50.1.0/26' must be the private IPv4 AzureBastionSubnet prefix"),
-    (ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("*",)), "bastion_source_prefixes[0]: '*' is not"),
-    (ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("10.0.1.1/26",)), "bastion_source_prefixes[0]"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (ValidationSpec(vms=()), "allowed_vms: list at least one VM"),
+        (
+            ValidationSpec(vms=(VmRule("a", (22,), 60), VmRule("A", (22,), 60))),
+            "allowed_vms[1].name: 'A' is listed twice",
+        ),
+        (ValidationSpec(vms=(VmRule(" a", (22,), 60),)), "allowed_vms[0].name: give the Azure VM name"),
+        (ValidationSpec(vms=(VmRule("a", (), 60),)), "allowed_vms[0].ports: give one or more JIT ports"),
+        (ValidationSpec(vms=(VmRule("a", (0,), 60),)), "allowed_vms[0].ports"),
+        (ValidationSpec(vms=(VmRule("a", (22,), 4),)), "allowed_vms[0].max_duration_minutes: JIT allows 5 to 1440"),
+        (ValidationSpec(vms=(VmRule("a", (22,), 1441),)), "allowed_vms[0].max_duration_minutes"),
+        (
+            ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("20.50.1.0/26",)),
+            "bastion_source_prefixes[0]: '20.50.1.0/26' must be the private IPv4 AzureBastionSubnet prefix",
+        ),
+        (ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("*",)), "bastion_source_prefixes[0]: '*' is not"),
+        (ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("10.0.1.1/26",)), "bastion_source_prefixes[0]"),
+    ],
+)
 def test_spec_mistakes_are_refused_with_the_field_named(spec, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         validate_spec(spec)
@@ -245,8 +277,10 @@ APPROVAL_ROWS = [
 @pytest.mark.parametrize(("option", "approver", "status", "decision"), APPROVAL_ROWS)
 def test_approval_rule_expression_and_oracle_agree(option, approver, status, decision):
     answer = {k: v for k, v in (("SelectedOption", option), ("UserEmailAddress", approver)) if v is not None}
-    context = Context(variables={"request": {**VALID, "requesterAliases": ALIASES}}, actions={
-        "Send_approval_email": {"status": status, "outputs": {"body": answer or None}}})
+    context = Context(
+        variables={"request": {**VALID, "requesterAliases": ALIASES}},
+        actions={"Send_approval_email": {"status": status, "outputs": {"body": answer or None}}},
+    )
     action = outcome_action("PT8H")
     assert action["runAfter"] == {"Send_approval_email": ["Succeeded", "Failed", "TimedOut"]}
     generated = evaluate_value(action["inputs"], context)

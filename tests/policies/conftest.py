@@ -3,9 +3,8 @@
 from pathlib import Path
 
 import pytest
-
-from jit_cli.preview.model import Resource
-from jit_cli.preview.packs import evaluate_packs, load_pack
+from azure_jit_access.cli.preview.model import Resource
+from azure_jit_access.cli.preview.packs import evaluate_packs, load_pack
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 
@@ -21,10 +20,16 @@ def make():
 
     def make(type_, name, inputs, protect=False, outputs=None, parent=None, depends_on=()):
         urn = f"urn:pulumi:test::guardrails::{type_}::{name}"
-        return Resource(urn=urn, type=type_, name=name, parent=parent, inputs=inputs,
-                        options={"protect": protect, "dependsOn": list(depends_on)},
-                        # Like the engine: state is the inputs plus what the provider computed.
-                        outputs={**inputs, **outputs} if outputs else {})
+        return Resource(
+            urn=urn,
+            type=type_,
+            name=name,
+            parent=parent,
+            inputs=inputs,
+            options={"protect": protect, "dependsOn": list(depends_on)},
+            # Like the engine: state is the inputs plus what the provider computed.
+            outputs={**inputs, **outputs} if outputs else {},
+        )
 
     return make
 

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from jit_cli.main import main
+from azure_jit_access.cli.main import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PACK = Path(__file__).resolve().parents[2] / "policies"
@@ -21,8 +20,9 @@ GOOD = sorted(p for p in (FIXTURES / "good_programs").iterdir() if p.is_dir())
 
 def preview(program: Path, tmp_path: Path) -> tuple[int, dict]:
     out = tmp_path / "preview.json"
-    status = main(["preview", "--program", str(program), "--policy-pack", str(PACK), "--format", "json",
-                   "--output", str(out)])
+    status = main(
+        ["preview", "--program", str(program), "--policy-pack", str(PACK), "--format", "json", "--output", str(out)]
+    )
     return status, json.loads(out.read_text()) if out.exists() else {}
 
 
@@ -53,10 +53,30 @@ def test_this_projects_stacks_have_no_mandatory_violation(stack, tmp_path):
     # program folder after a run, so a second project run in one process would re-import provider packages.
     root = PACK.parent
     out = tmp_path / "preview.json"
-    done = subprocess.run([sys.executable, "-m", "jit_cli.main", "preview", "--program", str(root), "--stack", stack,
-                           "--policy-pack", str(PACK), "--format", "json", "--output", str(out)],
-                          cwd=root, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "azure_jit_access.cli.main",
+            "preview",
+            "--program",
+            str(root),
+            "--stack",
+            stack,
+            "--policy-pack",
+            str(PACK),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(out.read_text())
     assert (done.returncode, [v for v in report["violations"] if v["enforcement"] == "mandatory"]) == (0, [])
     assert {"azure-native:compute:VirtualMachine", "azure-native:security:JitNetworkAccessPolicy"} <= {
-        r["type"] for r in report["resources"]}
+        r["type"] for r in report["resources"]
+    }

@@ -23,19 +23,26 @@ REQUEST_ACTIONS = [
 
 
 def role(actions, scopes=(RG,), **extra):
-    return {"roleName": "JIT requester", "scope": RG, "assignableScopes": list(scopes),
-            "permissions": [{"actions": list(actions), **extra}]}
+    return {
+        "roleName": "JIT requester",
+        "scope": RG,
+        "assignableScopes": list(scopes),
+        "permissions": [{"actions": list(actions), **extra}],
+    }
 
 
-@pytest.mark.parametrize(("pattern", "action", "expected"), [
-    ("*", INITIATE_ACTION, True),
-    ("Microsoft.Security/*", INITIATE_ACTION, True),
-    ("microsoft.security/locations/jitnetworkaccesspolicies/*", INITIATE_ACTION, True),
-    ("Microsoft.Security/locations/*/initiate/action", INITIATE_ACTION, True),
-    ("Microsoft.Security/locations/jitNetworkAccessPolicies/*/read", INITIATE_ACTION, False),
-    ("Microsoft.Compute/*", INITIATE_ACTION, False),
-    ("*/read", "Microsoft.Compute/virtualMachines/read", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "action", "expected"),
+    [
+        ("*", INITIATE_ACTION, True),
+        ("Microsoft.Security/*", INITIATE_ACTION, True),
+        ("microsoft.security/locations/jitnetworkaccesspolicies/*", INITIATE_ACTION, True),
+        ("Microsoft.Security/locations/*/initiate/action", INITIATE_ACTION, True),
+        ("Microsoft.Security/locations/jitNetworkAccessPolicies/*/read", INITIATE_ACTION, False),
+        ("Microsoft.Compute/*", INITIATE_ACTION, False),
+        ("*/read", "Microsoft.Compute/virtualMachines/read", True),
+    ],
+)
 def test_action_wildcards_match_like_azure_rbac(pattern, action, expected):
     assert action_matches(pattern, action) is expected
 
@@ -46,58 +53,87 @@ def test_not_actions_take_initiate_away():
     assert can_initiate([{"actions": ["*"], "notActions": ["Microsoft.Security/*"]}, {"actions": [INITIATE_ACTION]}])
 
 
-@pytest.mark.parametrize("props", [
-    role(REQUEST_ACTIONS),
-    role(DEFAULT_REQUESTER_ACTIONS),
-    role([a.upper() for a in REQUEST_ACTIONS], scopes=[RG, RG + "-2", "/subscriptions/s"]),
-    role(["*"], notActions=["Microsoft.Security/*"]),  # cannot initiate: not a requester role
-    role(["Microsoft.Compute/virtualMachines/*"], scopes=["/"]),  # cannot initiate: other policies' business
-    role(REQUEST_ACTIONS, scopes=["/providers/Microsoft.Management/managementGroups/platform"]),
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        role(REQUEST_ACTIONS),
+        role(DEFAULT_REQUESTER_ACTIONS),
+        role([a.upper() for a in REQUEST_ACTIONS], scopes=[RG, RG + "-2", "/subscriptions/s"]),
+        role(["*"], notActions=["Microsoft.Security/*"]),  # cannot initiate: not a requester role
+        role(["Microsoft.Compute/virtualMachines/*"], scopes=["/"]),  # cannot initiate: other policies' business
+        role(REQUEST_ACTIONS, scopes=["/providers/Microsoft.Management/managementGroups/platform"]),
+    ],
+)
 def test_least_privilege_requester_roles_pass(judge, make, props):
     assert judge(make(ROLE, "requester", props), policy=REQUESTER) == []
 
 
-@pytest.mark.parametrize(("props", "problem"), [
-    (role(["*"]), "'*' is a wildcard that grants every matching action, including write and delete"),
-    (role([*REQUEST_ACTIONS, "Microsoft.Network/networkSecurityGroups/*"]),
-     "'Microsoft.Network/networkSecurityGroups/*' is a wildcard"),
-    (role([*REQUEST_ACTIONS, "Microsoft.Network/networkSecurityGroups/securityRules/write"]),
-     "'Microsoft.Network/networkSecurityGroups/securityRules/write' is a write/delete action: a requester could "
-     "change access without JIT"),
-    (role([*REQUEST_ACTIONS, "Microsoft.Compute/virtualMachines/delete"]), "is a write/delete action"),
-    (role([*REQUEST_ACTIONS, "Microsoft.Compute/virtualMachines/runCommand/action"]),
-     "'Microsoft.Compute/virtualMachines/runCommand/action' is not one of the allowed requester actions"),
-    (role(REQUEST_ACTIONS, scopes=["/"]), "assignable scope '/' spans the whole tenant"),
-    (role(REQUEST_ACTIONS, scopes=[f"/providers/Microsoft.Management/managementGroups/{TENANT}"]),
-     f"assignable scope '/providers/Microsoft.Management/managementGroups/{TENANT}' spans the whole tenant"),
-    (role(REQUEST_ACTIONS, dataActions=["Microsoft.Storage/*"]), "dataActions ['Microsoft.Storage/*'] are not needed"),
-    (role(["Microsoft.Security/locations/jitNetworkAccessPolicies/*"]), "is a wildcard"),
-])
+@pytest.mark.parametrize(
+    ("props", "problem"),
+    [
+        (role(["*"]), "'*' is a wildcard that grants every matching action, including write and delete"),
+        (
+            role([*REQUEST_ACTIONS, "Microsoft.Network/networkSecurityGroups/*"]),
+            "'Microsoft.Network/networkSecurityGroups/*' is a wildcard",
+        ),
+        (
+            role([*REQUEST_ACTIONS, "Microsoft.Network/networkSecurityGroups/securityRules/write"]),
+            "'Microsoft.Network/networkSecurityGroups/securityRules/write' is a write/delete action: a requester could "
+            "change access without JIT",
+        ),
+        (role([*REQUEST_ACTIONS, "Microsoft.Compute/virtualMachines/delete"]), "is a write/delete action"),
+        (
+            role([*REQUEST_ACTIONS, "Microsoft.Compute/virtualMachines/runCommand/action"]),
+            "'Microsoft.Compute/virtualMachines/runCommand/action' is not one of the allowed requester actions",
+        ),
+        (role(REQUEST_ACTIONS, scopes=["/"]), "assignable scope '/' spans the whole tenant"),
+        (
+            role(REQUEST_ACTIONS, scopes=[f"/providers/Microsoft.Management/managementGroups/{TENANT}"]),
+            f"assignable scope '/providers/Microsoft.Management/managementGroups/{TENANT}' spans the whole tenant",
+        ),
+        (
+            role(REQUEST_ACTIONS, dataActions=["Microsoft.Storage/*"]),
+            "dataActions ['Microsoft.Storage/*'] are not needed",
+        ),
+        (role(["Microsoft.Security/locations/jitNetworkAccessPolicies/*"]), "is a wildcard"),
+    ],
+)
 def test_requester_roles_holding_more_are_refused(judge, make, props, problem):
     found = judge(make(ROLE, "requester", props), policy=REQUESTER)
     assert found and all(level == "mandatory" for _, level, _ in found)
     assert any(problem in detail for _, _, detail in found)
-    assert found[0][2].startswith("Role 'JIT requester' can initiate JIT access, so it must hold nothing but "
-                                  "requester actions: ")
+    assert found[0][2].startswith(
+        "Role 'JIT requester' can initiate JIT access, so it must hold nothing but requester actions: "
+    )
 
 
 def test_allowed_actions_and_management_groups_are_configurable(judge, make):
     extra = make(ROLE, "r", role([*REQUEST_ACTIONS, "Microsoft.Resources/subscriptions/resourceGroups/read"]))
     assert len(judge(extra, policy=REQUESTER)) == 1
-    config = {REQUESTER: {"allowedRequesterActions": [*REQUEST_ACTIONS,
-                                                      "Microsoft.Resources/subscriptions/resourceGroups/read"]}}
+    config = {
+        REQUESTER: {
+            "allowedRequesterActions": [*REQUEST_ACTIONS, "Microsoft.Resources/subscriptions/resourceGroups/read"]
+        }
+    }
     assert judge(extra, policy=REQUESTER, config=config) == []
     # A configured write or wildcard is still refused: config can narrow the pack, never open writes.
     write = "Microsoft.Network/networkSecurityGroups/write"
     writer = make(ROLE, "w", role([*REQUEST_ACTIONS, write]))
-    assert len(judge(writer, policy=REQUESTER, config={REQUESTER: {"allowedRequesterActions": [*REQUEST_ACTIONS,
-                                                                                               write]}})) == 1
+    assert (
+        len(judge(writer, policy=REQUESTER, config={REQUESTER: {"allowedRequesterActions": [*REQUEST_ACTIONS, write]}}))
+        == 1
+    )
     group = f"/providers/Microsoft.Management/managementGroups/{TENANT.replace('0002', '0009')}"
     guid_group = make(ROLE, "g", role(REQUEST_ACTIONS, scopes=[group]))
     assert len(judge(guid_group, policy=REQUESTER)) == 1
-    assert judge(guid_group, policy=REQUESTER,
-                 config={REQUESTER: {"allowedManagementGroups": [TENANT.replace("0002", "0009")]}}) == []
+    assert (
+        judge(
+            guid_group,
+            policy=REQUESTER,
+            config={REQUESTER: {"allowedManagementGroups": [TENANT.replace("0002", "0009")]}},
+        )
+        == []
+    )
 
 
 def test_unknown_actions_are_deferred(judge, make):
@@ -106,43 +142,65 @@ def test_unknown_actions_are_deferred(judge, make):
 
 
 def assignment(role_guid, principal_type="ServicePrincipal", scope=RG):
-    props = {"principalId": "11111111-1111-4111-8111-111111111111", "scope": scope,
-             "roleDefinitionId": f"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"}
+    props = {
+        "principalId": "11111111-1111-4111-8111-111111111111",
+        "scope": scope,
+        "roleDefinitionId": f"/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/{role_guid}",
+    }
     if principal_type is not None:
         props["principalType"] = principal_type
     return props
 
 
-@pytest.mark.parametrize(("guid", "name"), [
-    ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
-    ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
-    ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"),
-    ("4d97b98b-1d4f-4787-a291-c67834d212e7", "Network Contributor"),
-    ("f58310d9-a9f6-439a-9e8d-f62e7b41a168", "Role Based Access Control Administrator"),
-    ("FB1C8493-542B-48EB-B624-B4C8FEA62ACD", "Security Admin"),
-])
+@pytest.mark.parametrize(
+    ("guid", "name"),
+    [
+        ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
+        ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
+        ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"),
+        ("4d97b98b-1d4f-4787-a291-c67834d212e7", "Network Contributor"),
+        ("f58310d9-a9f6-439a-9e8d-f62e7b41a168", "Role Based Access Control Administrator"),
+        ("FB1C8493-542B-48EB-B624-B4C8FEA62ACD", "Security Admin"),
+    ],
+)
 def test_privileged_roles_for_service_principals_are_refused(judge, make, guid, name):
     found = judge(make(ASSIGNMENT, "workflow-contributor", assignment(guid)), policy=AUTOMATION)
-    assert found == [(AUTOMATION, "mandatory", f"Role assignment 'workflow-contributor' gives {name} to a service "
-                      "principal (a managed identity or app) (11111111-1111-4111-8111-111111111111) at "
-                      f"{RG}. An automation identity with {name} can open NSGs or grant itself access without JIT. "
-                      "Assign the JIT requester role (or another narrow custom role) instead.")]
+    assert found == [
+        (
+            AUTOMATION,
+            "mandatory",
+            f"Role assignment 'workflow-contributor' gives {name} to a service "
+            "principal (a managed identity or app) (11111111-1111-4111-8111-111111111111) at "
+            f"{RG}. An automation identity with {name} can open NSGs or grant itself access without JIT. "
+            "Assign the JIT requester role (or another narrow custom role) instead.",
+        )
+    ]
 
 
 def test_a_missing_principal_type_fails_closed(judge, make):
     found = judge(make(ASSIGNMENT, "a", assignment("b24988ac-6180-42a0-ab88-20f7382dd24c", None)), policy=AUTOMATION)
-    assert len(found) == 1 and "principalType is not set" in found[0][2] and found[0][2].endswith(
-        ", and set principal_type.")
+    assert (
+        len(found) == 1
+        and "principalType is not set" in found[0][2]
+        and found[0][2].endswith(", and set principal_type.")
+    )
 
 
-@pytest.mark.parametrize("props", [
-    assignment("b24988ac-6180-42a0-ab88-20f7382dd24c", "Group"),
-    assignment("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "User"),
-    assignment("acdd72a7-3385-48ef-bd42-f606fba81ae7"),  # Reader
-    assignment("3913510d-42f4-4e42-8a64-420c390055eb"),  # Monitoring Metrics Publisher
-    {"principalId": "p", "principalType": "ServicePrincipal", "scope": RG,
-     "roleDefinitionId": f"{RG}/providers/Microsoft.Authorization/roleDefinitions/5b2c1d0e-jit-requester"},
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        assignment("b24988ac-6180-42a0-ab88-20f7382dd24c", "Group"),
+        assignment("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "User"),
+        assignment("acdd72a7-3385-48ef-bd42-f606fba81ae7"),  # Reader
+        assignment("3913510d-42f4-4e42-8a64-420c390055eb"),  # Monitoring Metrics Publisher
+        {
+            "principalId": "p",
+            "principalType": "ServicePrincipal",
+            "scope": RG,
+            "roleDefinitionId": f"{RG}/providers/Microsoft.Authorization/roleDefinitions/5b2c1d0e-jit-requester",
+        },
+    ],
+)
 def test_narrow_roles_and_human_principals_pass(judge, make, props):
     assert judge(make(ASSIGNMENT, "a", props), policy=AUTOMATION) == []
 
@@ -155,17 +213,30 @@ def test_forbidden_roles_are_configurable_and_unknown_ids_deferred(judge, make):
     assert [level for _, level, _ in judge(unknown, policy=AUTOMATION)] == ["advisory"]
 
 
-DENY_RULE = {"if": {"allOf": [
-    {"field": "type", "equals": "Microsoft.Network/networkSecurityGroups/securityRules"},
-    {"field": "Microsoft.Network/networkSecurityGroups/securityRules/sourceAddressPrefix", "in": ["*", "Internet"]},
-]}, "then": {"effect": "[parameters('effect')]"}}
+DENY_RULE = {
+    "if": {
+        "allOf": [
+            {"field": "type", "equals": "Microsoft.Network/networkSecurityGroups/securityRules"},
+            {
+                "field": "Microsoft.Network/networkSecurityGroups/securityRules/sourceAddressPrefix",
+                "in": ["*", "Internet"],
+            },
+        ]
+    },
+    "then": {"effect": "[parameters('effect')]"},
+}
 
 
 def deny_stack(make, mode, definition_id=None, definition_name="deny-wildcard-mgmt-source"):
-    definition = make(POLICY_DEF, "deny-wildcard", {"policyDefinitionName": definition_name, "mode": "All",
-                                                    "policyRule": DENY_RULE}, outputs={"name": definition_name})
-    definition_id = definition_id or f"/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/" \
-                                     f"{definition_name}"
+    definition = make(
+        POLICY_DEF,
+        "deny-wildcard",
+        {"policyDefinitionName": definition_name, "mode": "All", "policyRule": DENY_RULE},
+        outputs={"name": definition_name},
+    )
+    definition_id = (
+        definition_id or f"/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/{definition_name}"
+    )
     props = {"scope": "/subscriptions/s", "policyDefinitionId": definition_id}
     if mode is not None:
         props["enforcementMode"] = mode
@@ -175,16 +246,29 @@ def deny_stack(make, mode, definition_id=None, definition_name="deny-wildcard-mg
 @pytest.mark.parametrize("mode", ["DoNotEnforce", "donotenforce"])
 def test_deny_wildcard_assignment_not_enforced_is_advised_against(judge, make, mode):
     found = judge(*deny_stack(make, mode), policy=ENFORCED)
-    assert found == [(ENFORCED, "advisory", "Policy assignment 'deny-wildcard-assignment' of the deny-wildcard-source "
-                      "definition has enforcementMode 'DoNotEnforce', so NSG rules and JIT policies that open "
-                      "management ports to the internet are not blocked. Set enforcement_mode='Default' (use the "
-                      "definition's effect parameter 'Audit' to only report).")]
+    assert found == [
+        (
+            ENFORCED,
+            "advisory",
+            "Policy assignment 'deny-wildcard-assignment' of the deny-wildcard-source "
+            "definition has enforcementMode 'DoNotEnforce', so NSG rules and JIT policies that open "
+            "management ports to the internet are not blocked. Set enforcement_mode='Default' (use the "
+            "definition's effect parameter 'Audit' to only report).",
+        )
+    ]
 
 
 def test_assignments_of_known_outside_definitions_are_checked(judge, make):
-    outside = make(POLICY_ASSIGNMENT, "alz", {"enforcementMode": "DoNotEnforce", "policyDefinitionId":
-                   "/providers/Microsoft.Management/managementGroups/alz/providers/Microsoft.Authorization/"
-                   "policyDefinitions/Deny-MgmtPorts-From-Internet"})
+    outside = make(
+        POLICY_ASSIGNMENT,
+        "alz",
+        {
+            "enforcementMode": "DoNotEnforce",
+            "policyDefinitionId": "/providers/Microsoft.Management/managementGroups/alz/providers/"
+            "Microsoft.Authorization/"
+            "policyDefinitions/Deny-MgmtPorts-From-Internet",
+        },
+    )
     assert len(judge(outside, policy=ENFORCED)) == 1
     assert judge(outside, policy=ENFORCED, config={ENFORCED: {"definitionNames": []}}) == []
 
@@ -195,16 +279,27 @@ def test_enforced_assignments_pass(judge, make, mode):
 
 
 def test_other_definitions_may_be_do_not_enforce(judge, make):
-    other = make(POLICY_ASSIGNMENT, "audit-tags", {"enforcementMode": "DoNotEnforce", "policyDefinitionId":
-                 "/providers/Microsoft.Authorization/policyDefinitions/b0f33259-77d7-4c9e-aac6-3aabcfae693c"})
+    other = make(
+        POLICY_ASSIGNMENT,
+        "audit-tags",
+        {
+            "enforcementMode": "DoNotEnforce",
+            "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/"
+            "b0f33259-77d7-4c9e-aac6-3aabcfae693c",
+        },
+    )
     assert judge(other, policy=ENFORCED) == []
     assert judge(*deny_stack(make, "Default"), other, policy=ENFORCED) == []
 
 
 def test_an_unknown_definition_id_is_matched_through_dependencies(judge, make):
     definition, assignment_ = deny_stack(make, "DoNotEnforce")
-    linked = make(POLICY_ASSIGNMENT, "linked", {"enforcementMode": "DoNotEnforce", "policyDefinitionId": UNKNOWN},
-                  depends_on=[definition.urn])
+    linked = make(
+        POLICY_ASSIGNMENT,
+        "linked",
+        {"enforcementMode": "DoNotEnforce", "policyDefinitionId": UNKNOWN},
+        depends_on=[definition.urn],
+    )
     assert [level for _, level, _ in judge(definition, linked, policy=ENFORCED)] == ["advisory"]
     assert "Policy assignment 'linked' of the deny-wildcard-source" in judge(definition, linked, policy=ENFORCED)[0][2]
     unlinked = make(POLICY_ASSIGNMENT, "unlinked", {"enforcementMode": "DoNotEnforce", "policyDefinitionId": UNKNOWN})
@@ -213,12 +308,26 @@ def test_an_unknown_definition_id_is_matched_through_dependencies(judge, make):
 
 
 def test_the_jit_policy_variant_of_the_deny_definition_counts_too(judge, make):
-    jit_rule = {"if": {"allOf": [
-        {"field": "type", "equals": "Microsoft.Security/locations/jitNetworkAccessPolicies"},
-        {"field": "Microsoft.Security/locations/jitNetworkAccessPolicies/virtualMachines[*].ports[*]"
-                  ".allowedSourceAddressPrefix", "equals": "*"}]}, "then": {"effect": "deny"}}
+    jit_rule = {
+        "if": {
+            "allOf": [
+                {"field": "type", "equals": "Microsoft.Security/locations/jitNetworkAccessPolicies"},
+                {
+                    "field": "Microsoft.Security/locations/jitNetworkAccessPolicies/virtualMachines[*].ports[*]"
+                    ".allowedSourceAddressPrefix",
+                    "equals": "*",
+                },
+            ]
+        },
+        "then": {"effect": "deny"},
+    }
     definition = make(POLICY_DEF, "deny-jit", {"policyDefinitionName": "deny-jit-any", "policyRule": jit_rule})
-    assignment_ = make(POLICY_ASSIGNMENT, "deny-jit-assignment", {
-        "enforcementMode": "DoNotEnforce",
-        "policyDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/deny-jit-any"})
+    assignment_ = make(
+        POLICY_ASSIGNMENT,
+        "deny-jit-assignment",
+        {
+            "enforcementMode": "DoNotEnforce",
+            "policyDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/deny-jit-any",
+        },
+    )
     assert [p for p, _, _ in judge(definition, assignment_, policy=ENFORCED)] == [ENFORCED]

@@ -10,16 +10,26 @@ INLINE = "nsg-no-inline-rules"
 
 
 def rule(**overrides):
-    props = {"securityRuleName": "mgmt", "resourceGroupName": "rg", "networkSecurityGroupName": "web-nsg",
-             "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
-             "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": "*",
-             "destinationPortRange": "22"}
+    props = {
+        "securityRuleName": "mgmt",
+        "resourceGroupName": "rg",
+        "networkSecurityGroupName": "web-nsg",
+        "access": "Allow",
+        "direction": "Inbound",
+        "protocol": "Tcp",
+        "priority": 100,
+        "sourceAddressPrefix": "*",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": "22",
+    }
     props.update(overrides)
     return {k: v for k, v in props.items() if v is not None}
 
 
-@pytest.mark.parametrize("source", ["*", "Any", "any", "Internet", "INTERNET", "internet", "0.0.0.0/0", "::/0",
-                                    "0::0/0", "AzureCloud"])
+@pytest.mark.parametrize(
+    "source", ["*", "Any", "any", "Internet", "INTERNET", "internet", "0.0.0.0/0", "::/0", "0::0/0", "AzureCloud"]
+)
 def test_rule_from_any_wildcard_spelling_to_ssh_is_refused(judge, make, source):
     found = judge(make(RULE, "r", rule(sourceAddressPrefix=source)), policy=PUBLIC)
     assert [(p, level) for p, level, _ in found] == [(PUBLIC, "mandatory")]
@@ -27,13 +37,16 @@ def test_rule_from_any_wildcard_spelling_to_ssh_is_refused(judge, make, source):
     assert "to management port 22 (destination ports '22')" in found[0][2]
 
 
-@pytest.mark.parametrize(("ports", "expected"), [
-    ({"destinationPortRange": "21-23"}, "port 22 "),
-    ({"destinationPortRange": "*"}, "ports 22, 3389, 5985, 5986 "),
-    ({"destinationPortRange": "3390-65535"}, "ports 5985, 5986 "),
-    ({"destinationPortRange": None, "destinationPortRanges": ["80", "3389"]}, "port 3389 "),
-    ({"destinationPortRange": None}, "(destination ports none given, so any port)"),
-])
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        ({"destinationPortRange": "21-23"}, "port 22 "),
+        ({"destinationPortRange": "*"}, "ports 22, 3389, 5985, 5986 "),
+        ({"destinationPortRange": "3390-65535"}, "ports 5985, 5986 "),
+        ({"destinationPortRange": None, "destinationPortRanges": ["80", "3389"]}, "port 3389 "),
+        ({"destinationPortRange": None}, "(destination ports none given, so any port)"),
+    ],
+)
 def test_ports_as_ranges_wildcards_and_lists_are_caught(judge, make, ports, expected):
     found = judge(make(RULE, "r", rule(sourceAddressPrefix="Internet", **ports)), policy=PUBLIC)
     assert len(found) == 1 and expected in found[0][2]
@@ -58,40 +71,84 @@ def test_the_split_prefix_trick_is_caught(judge, make):
     assert len(found) == 1 and f"from {halves} to management port 22 " in found[0][2]
 
 
-@pytest.mark.parametrize("props", [
-    rule(destinationPortRange="443", sourceAddressPrefix="Internet"),
-    rule(sourceAddressPrefix="203.0.113.10/32"),
-    rule(access="Deny"),
-    rule(direction="Outbound"),
-    rule(protocol="Icmp"),
-    rule(destinationPortRange="23-3388"),
-    rule(sourceAddressPrefix="10.0.0.0/8", destinationPortRange="*"),
-    rule(sourceAddressPrefix="VirtualNetwork"),
-    rule(sourceAddressPrefix=None, sourceAddressPrefixes=["198.51.100.0/24", "203.0.113.0/24"]),
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        rule(destinationPortRange="443", sourceAddressPrefix="Internet"),
+        rule(sourceAddressPrefix="203.0.113.10/32"),
+        rule(access="Deny"),
+        rule(direction="Outbound"),
+        rule(protocol="Icmp"),
+        rule(destinationPortRange="23-3388"),
+        rule(sourceAddressPrefix="10.0.0.0/8", destinationPortRange="*"),
+        rule(sourceAddressPrefix="VirtualNetwork"),
+        rule(sourceAddressPrefix=None, sourceAddressPrefixes=["198.51.100.0/24", "203.0.113.0/24"]),
+    ],
+)
 def test_safe_rules_pass(judge, make, props):
     assert judge(make(RULE, "r", props)) == []
 
 
 def test_inline_rules_are_judged_the_same_way(judge, make):
-    nsg = make(NSG, "web-nsg", {"resourceGroupName": "rg", "securityRules": [
-        {"name": "https", "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
-         "sourceAddressPrefix": "Internet", "destinationPortRange": "443"},
-        {"name": "rdp", "access": "Allow", "direction": "Inbound", "protocol": "Udp", "priority": 110,
-         "sourceAddressPrefixes": ["0.0.0.0/0"], "destinationPortRanges": ["3380-3390"]},
-    ]})
+    nsg = make(
+        NSG,
+        "web-nsg",
+        {
+            "resourceGroupName": "rg",
+            "securityRules": [
+                {
+                    "name": "https",
+                    "access": "Allow",
+                    "direction": "Inbound",
+                    "protocol": "Tcp",
+                    "priority": 100,
+                    "sourceAddressPrefix": "Internet",
+                    "destinationPortRange": "443",
+                },
+                {
+                    "name": "rdp",
+                    "access": "Allow",
+                    "direction": "Inbound",
+                    "protocol": "Udp",
+                    "priority": 110,
+                    "sourceAddressPrefixes": ["0.0.0.0/0"],
+                    "destinationPortRanges": ["3380-3390"],
+                },
+            ],
+        },
+    )
     found = judge(nsg, policy=PUBLIC)
-    assert found == [(PUBLIC, "mandatory",
-                      "Inline rule securityRules[1] ('rdp') of NSG 'web-nsg' allows inbound traffic (protocol Udp) "
-                      "from '0.0.0.0/0' (every IPv4 address) to management port 3389 (destination ports "
-                      "'3380-3390'). Allow only specific addresses (a /32, your office egress or the Bastion subnet) "
-                      "or keep the port closed and open it per request with JIT (`jit request`).")]
+    assert found == [
+        (
+            PUBLIC,
+            "mandatory",
+            "Inline rule securityRules[1] ('rdp') of NSG 'web-nsg' allows inbound traffic (protocol Udp) "
+            "from '0.0.0.0/0' (every IPv4 address) to management port 3389 (destination ports "
+            "'3380-3390'). Allow only specific addresses (a /32, your office egress or the Bastion subnet) "
+            "or keep the port closed and open it per request with JIT (`jit request`).",
+        )
+    ]
 
 
 def test_inline_rules_in_arm_shape_are_read_too(judge, make):
-    nsg = make(NSG, "n", {"securityRules": [{"name": "ssh", "properties": {
-        "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "sourceAddressPrefix": "*",
-        "destinationPortRange": "22"}}]})
+    nsg = make(
+        NSG,
+        "n",
+        {
+            "securityRules": [
+                {
+                    "name": "ssh",
+                    "properties": {
+                        "access": "Allow",
+                        "direction": "Inbound",
+                        "protocol": "Tcp",
+                        "sourceAddressPrefix": "*",
+                        "destinationPortRange": "22",
+                    },
+                }
+            ]
+        },
+    )
     assert len(judge(nsg, policy=PUBLIC)) == 1
 
 
@@ -118,9 +175,15 @@ def test_config_overrides_ports_size_limit_and_allowed_sources(judge, make):
 
 def test_unknown_source_is_an_advisory_note_not_a_pass_or_a_crash(judge, make):
     found = judge(make(RULE, "r", rule(sourceAddressPrefix=UNKNOWN)), policy=PUBLIC)
-    assert found == [(PUBLIC, "advisory", "can't run policy 'nsg-no-public-management-source' from policy pack "
-                      "'azure-jit-guardrails@v0.1.0' during preview: security rule 'mgmt': sourceAddressPrefix "
-                      "(checked again with real values on `pulumi up`)")]
+    assert found == [
+        (
+            PUBLIC,
+            "advisory",
+            "can't run policy 'nsg-no-public-management-source' from policy pack "
+            "'azure-jit-guardrails@v0.1.0' during preview: security rule 'mgmt': sourceAddressPrefix "
+            "(checked again with real values on `pulumi up`)",
+        )
+    ]
 
 
 def test_a_known_violation_wins_over_an_unknown_list_element(judge, make):
@@ -138,8 +201,20 @@ def test_an_unknown_port_with_a_narrow_source_is_simply_fine(judge, make):
 
 
 INLINE_CASES = [
-    ([{"name": "https", "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
-       "sourceAddressPrefix": "Internet", "destinationPortRange": "443"}], "declares 1 inline securityRules"),
+    (
+        [
+            {
+                "name": "https",
+                "access": "Allow",
+                "direction": "Inbound",
+                "protocol": "Tcp",
+                "priority": 100,
+                "sourceAddressPrefix": "Internet",
+                "destinationPortRange": "443",
+            }
+        ],
+        "declares 1 inline securityRules",
+    ),
     ([], "declares an empty list of inline securityRules"),
     (UNKNOWN, "declares an unknown number of inline securityRules"),
     ([{"name": "a"}, {"name": "b"}], "declares 2 inline securityRules"),
@@ -149,18 +224,27 @@ INLINE_CASES = [
 @pytest.mark.parametrize(("rules", "phrase"), INLINE_CASES)
 def test_nsgs_with_inline_rules_are_refused(judge, make, rules, phrase):
     found = judge(make(NSG, "web-nsg", {"resourceGroupName": "rg", "securityRules": rules}), policy=INLINE)
-    assert found == [(INLINE, "mandatory", f"NSG 'web-nsg' {phrase}. With inline rules every update PUTs exactly "
-                      "that list, deleting the allow and deny rules JIT adds on each request (even an empty list "
-                      "does). Remove `security_rules` from the NSG and declare each rule as a standalone "
-                      "`network.SecurityRule` with `network_security_group_name` set.")]
+    assert found == [
+        (
+            INLINE,
+            "mandatory",
+            f"NSG 'web-nsg' {phrase}. With inline rules every update PUTs exactly "
+            "that list, deleting the allow and deny rules JIT adds on each request (even an empty list "
+            "does). Remove `security_rules` from the NSG and declare each rule as a standalone "
+            "`network.SecurityRule` with `network_security_group_name` set.",
+        )
+    ]
 
 
-@pytest.mark.parametrize("resource", [
-    (NSG, {"resourceGroupName": "rg"}),
-    (NSG, {"resourceGroupName": "rg", "networkSecurityGroupName": "web-nsg", "tags": {"a": "b"}}),
-    (RULE, rule(sourceAddressPrefix="203.0.113.10/32")),
-    ("azure-native:network:VirtualNetwork", {"securityRules": [{"name": "not-an-nsg"}]}),
-])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        (NSG, {"resourceGroupName": "rg"}),
+        (NSG, {"resourceGroupName": "rg", "networkSecurityGroupName": "web-nsg", "tags": {"a": "b"}}),
+        (RULE, rule(sourceAddressPrefix="203.0.113.10/32")),
+        ("azure-native:network:VirtualNetwork", {"securityRules": [{"name": "not-an-nsg"}]}),
+    ],
+)
 def test_nsgs_without_inline_rules_pass(judge, make, resource):
     assert judge(make(resource[0], "x", resource[1]), policy=INLINE) == []
 

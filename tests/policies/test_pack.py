@@ -6,10 +6,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from azure_jit_access.cli.preview.packs import resolve_config
 from jit_guardrails import PACK_NAME, all_policies, policy_names
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
-
-from jit_cli.preview.packs import resolve_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LEVELS = {
@@ -30,8 +29,13 @@ DEFAULT_LEVELS = {
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
 }
-STACK_POLICIES = {"deny-wildcard-policy-enforced", "vm-management-ports-jit-protected", "nsg-rule-ownership",
-                  "vm-has-nsg", "jit-policy-single-writer"}
+STACK_POLICIES = {
+    "deny-wildcard-policy-enforced",
+    "vm-management-ports-jit-protected",
+    "nsg-rule-ownership",
+    "vm-has-nsg",
+    "jit-policy-single-writer",
+}
 
 
 def test_main_serves_every_policy_with_its_default_level(pack):
@@ -48,7 +52,7 @@ def test_the_pack_is_self_contained():
     assert "pulumi-policy" in requirements and re.search(r"^pulumi[>=<]", requirements, re.M)
     for source in (ROOT / "policies").rglob("*.py"):
         text = source.read_text()
-        assert not re.search(r"^\s*(from|import) (components|jit_cli)\b", text, re.M), source
+        assert not re.search(r"^\s*(from|import) (components|jit_cli|azure_jit_access)\b", text, re.M), source
         assert len(text.splitlines()) < 300, f"{source} is too long to read top to bottom"
 
 
@@ -62,13 +66,18 @@ def test_config_defaults_validate_against_each_schema(pack):
     resolved = resolve_config(pack, None)
     for policy in pack.policies:
         if policy.config_schema is not None:
-            jsonschema.validate(resolved[policy.name][1], {"type": "object",
-                                                           "properties": policy.config_schema.properties})
+            jsonschema.validate(
+                resolved[policy.name][1], {"type": "object", "properties": policy.config_schema.properties}
+            )
 
 
 def test_levels_can_be_overridden_in_code_like_awsguard():
-    policies = {p.name: p for p in all_policies({"all": "advisory", "vm-has-nsg": EnforcementLevel.MANDATORY,
-                                                 "nsg-rule-ownership": "disabled"})}
+    policies = {
+        p.name: p
+        for p in all_policies(
+            {"all": "advisory", "vm-has-nsg": EnforcementLevel.MANDATORY, "nsg-rule-ownership": "disabled"}
+        )
+    }
     assert policies["nsg-no-inline-rules"].enforcement_level == EnforcementLevel.ADVISORY
     assert policies["vm-has-nsg"].enforcement_level == EnforcementLevel.MANDATORY
     assert policies["nsg-rule-ownership"].enforcement_level == EnforcementLevel.DISABLED
@@ -76,10 +85,19 @@ def test_levels_can_be_overridden_in_code_like_awsguard():
     assert {p.name: p.enforcement_level.value for p in all_policies()} == DEFAULT_LEVELS
 
 
-@pytest.mark.parametrize(("levels", "message"), [
-    ({"vm-has-nsgs": "advisory"}, "levels names unknown policies vm-has-nsgs; known: nsg-no-public-management-source"),
-    ({"vm-has-nsg": "strict"}, "levels['vm-has-nsg']: 'strict' is not one of advisory, mandatory, remediate, disabled"),
-])
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        (
+            {"vm-has-nsgs": "advisory"},
+            "levels names unknown policies vm-has-nsgs; known: nsg-no-public-management-source",
+        ),
+        (
+            {"vm-has-nsg": "strict"},
+            "levels['vm-has-nsg']: 'strict' is not one of advisory, mandatory, remediate, disabled",
+        ),
+    ],
+)
 def test_a_typo_in_levels_is_a_clear_error(levels, message):
     with pytest.raises(ValueError) as err:
         all_policies(levels)
@@ -92,6 +110,6 @@ def test_readme_table_lists_every_policy_with_its_level_and_config(pack):
     assert rows == DEFAULT_LEVELS
     for policy in pack.policies:
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{policy.name}`"))
-        for key in (policy.config_schema.properties if policy.config_schema else {}):
+        for key in policy.config_schema.properties if policy.config_schema else {}:
             assert f"`{key}`" in row, (policy.name, key)
     assert policy_names() == list(DEFAULT_LEVELS)

@@ -6,10 +6,18 @@ from jit_guardrails.ports import covered_ports, parse_port_spec, protocol_carrie
 MANAGEMENT = [22, 3389, 5985, 5986]
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("22", (22, 22)), (22, (22, 22)), (22.0, (22, 22)), ("21-23", (21, 23)), (" 21 - 23 ", (21, 23)),
-    ("*", (0, 65535)), ("0-65535", (0, 65535)),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("22", (22, 22)),
+        (22, (22, 22)),
+        (22.0, (22, 22)),
+        ("21-23", (21, 23)),
+        (" 21 - 23 ", (21, 23)),
+        ("*", (0, 65535)),
+        ("0-65535", (0, 65535)),
+    ],
+)
 def test_port_specs_parse(spec, expected):
     assert parse_port_spec(spec) == expected
 
@@ -19,17 +27,20 @@ def test_junk_is_not_a_port_spec(spec):
     assert parse_port_spec(spec) is None
 
 
-@pytest.mark.parametrize(("specs", "expected"), [
-    (["21-23"], [22]),
-    (["23-3388"], []),
-    (["3390-65535"], [5985, 5986]),
-    (["3389"], [3389]),
-    (["*"], MANAGEMENT),
-    (["80", "443"], []),
-    (["443", "3380-3390"], [3389]),
-    (["5986"], [5986]),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    ("specs", "expected"),
+    [
+        (["21-23"], [22]),
+        (["23-3388"], []),
+        (["3390-65535"], [5985, 5986]),
+        (["3389"], [3389]),
+        (["*"], MANAGEMENT),
+        (["80", "443"], []),
+        (["443", "3380-3390"], [3389]),
+        (["5986"], [5986]),
+        ([], []),
+    ],
+)
 def test_port_range_edges(specs, expected):
     assert covered_ports(specs, MANAGEMENT) == expected
 

@@ -12,8 +12,24 @@ from jit_guardrails.sources import (
     source_defaults,
 )
 
-WILDCARD_SPELLINGS = ["*", " * ", "Any", "any", "ANY", "Internet", "internet", "INTERNET", "InTeRnEt", "0.0.0.0/0",
-                      "::/0", "0::0/0", "::0/0", "0:0:0:0:0:0:0:0/0", "10.1.2.3/0", " 0.0.0.0/0 "]
+WILDCARD_SPELLINGS = [
+    "*",
+    " * ",
+    "Any",
+    "any",
+    "ANY",
+    "Internet",
+    "internet",
+    "INTERNET",
+    "InTeRnEt",
+    "0.0.0.0/0",
+    "::/0",
+    "0::0/0",
+    "::0/0",
+    "0:0:0:0:0:0:0:0/0",
+    "10.1.2.3/0",
+    " 0.0.0.0/0 ",
+]
 
 
 @pytest.mark.parametrize("source", WILDCARD_SPELLINGS)
@@ -29,11 +45,22 @@ def test_an_allow_list_cannot_excuse_a_wildcard(source):
     assert absolute_wildcard_reason(source) is not None
 
 
-@pytest.mark.parametrize("sources", [
-    ["203.0.113.10/32"], ["203.0.113.10"], ["198.51.100.0/24", "203.0.113.0/24"], ["10.0.0.0/8"],
-    ["172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"], ["VirtualNetwork"], ["AzureLoadBalancer"],
-    ["2001:db8::/64"], ["fd00::/8"], ["20.1.0.0/16"], [],
-])
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ["203.0.113.10/32"],
+        ["203.0.113.10"],
+        ["198.51.100.0/24", "203.0.113.0/24"],
+        ["10.0.0.0/8"],
+        ["172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"],
+        ["VirtualNetwork"],
+        ["AzureLoadBalancer"],
+        ["2001:db8::/64"],
+        ["fd00::/8"],
+        ["20.1.0.0/16"],
+        [],
+    ],
+)
 def test_narrow_private_and_tag_sources_are_fine(sources):
     assert internet_wide_findings(sources) == []
 
@@ -56,7 +83,7 @@ def test_overlapping_prefixes_are_counted_once():
 def test_private_space_does_not_count_towards_the_size():
     # 0.0.0.0/1 holds 10/8 and 100.64/10 and 127/8: still far more public space than a /16.
     assert internet_wide_findings(["0.0.0.0/1"])
-    assert public_address_count([ipaddress.ip_network("10.0.0.0/7")], 4) == 2 ** 24  # 11/8 is public, 10/8 not
+    assert public_address_count([ipaddress.ip_network("10.0.0.0/7")], 4) == 2**24  # 11/8 is public, 10/8 not
     assert public_address_count([ipaddress.ip_network("10.0.0.0/8")], 4) == 0
 
 

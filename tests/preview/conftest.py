@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-PROGRAM = '''
+PROGRAM = """
 import pulumi
 from pulumi_azure_native import network
 
@@ -13,9 +13,9 @@ nsg = network.NetworkSecurityGroup("open-nsg", resource_group_name="rg",
                                              priority=100, source_address_prefix="*", destination_port_range="22")])
 network.NetworkSecurityGroup("closed-nsg", resource_group_name="rg")
 pulumi.export("nsgId", nsg.id)
-'''
+"""
 
-PACK = '''
+PACK = """
 from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, PolicyPack, ResourceValidationPolicy,
                            StackValidationPolicy)
 from third_party_rules import inline_rules
@@ -42,13 +42,13 @@ PolicyPack(
                                   "maxResources": {"type": "integer", "minimum": 0, "default": 2}})),
     ],
 )
-'''
+"""
 
-RULES = '''
+RULES = """
 def inline_rules(args, report):
     if args.resource_type == "azure-native:network:NetworkSecurityGroup" and args.props.get("securityRules"):
         report("declares securityRules inline: use standalone SecurityRule resources")
-'''
+"""
 
 
 @pytest.fixture

@@ -2,28 +2,42 @@
 
 import json
 
-from jit_cli.main import main
-from jit_cli.preview.compare import PropertyDiff, compare, diff_values, format_diff
+from azure_jit_access.cli.main import main
+from azure_jit_access.cli.preview.compare import PropertyDiff, compare, diff_values, format_diff
 
 
 def resource(name, inputs, type_="azure-native:network:SecurityRule", options=None):
-    return {"urn": f"urn:pulumi:dev::p::{type_}::{name}", "type": type_, "name": name, "parent": None,
-            "inputs": inputs, "options": options or {"protect": False}}
+    return {
+        "urn": f"urn:pulumi:dev::p::{type_}::{name}",
+        "type": type_,
+        "name": name,
+        "parent": None,
+        "inputs": inputs,
+        "options": options or {"protect": False},
+    }
 
 
-BASE = {"resources": [
-    resource("keep", {"priority": 4000}),
-    resource("ssh", {"sourceAddressPrefix": "10.0.0.0/8", "destinationPortRanges": ["22"]}),
-    resource("gone", {"priority": 100}),
-    resource("vm", {"adminPassword": "[secret]", "size": "B2s"}, "azure-native:compute:VirtualMachine"),
-]}
-HEAD = {"resources": [
-    resource("keep", {"priority": 4000}),
-    resource("ssh", {"sourceAddressPrefix": "*", "destinationPortRanges": ["22", "3389"]}),
-    resource("new", {"priority": 200}),
-    resource("vm", {"adminPassword": "[secret]", "size": "B4ms"}, "azure-native:compute:VirtualMachine",
-             {"protect": True}),
-]}
+BASE = {
+    "resources": [
+        resource("keep", {"priority": 4000}),
+        resource("ssh", {"sourceAddressPrefix": "10.0.0.0/8", "destinationPortRanges": ["22"]}),
+        resource("gone", {"priority": 100}),
+        resource("vm", {"adminPassword": "[secret]", "size": "B2s"}, "azure-native:compute:VirtualMachine"),
+    ]
+}
+HEAD = {
+    "resources": [
+        resource("keep", {"priority": 4000}),
+        resource("ssh", {"sourceAddressPrefix": "*", "destinationPortRanges": ["22", "3389"]}),
+        resource("new", {"priority": 200}),
+        resource(
+            "vm",
+            {"adminPassword": "[secret]", "size": "B4ms"},
+            "azure-native:compute:VirtualMachine",
+            {"protect": True},
+        ),
+    ]
+}
 
 
 def test_creates_deletes_updates_and_unchanged_are_told_apart():
@@ -36,9 +50,10 @@ def test_creates_deletes_updates_and_unchanged_are_told_apart():
         PropertyDiff("inputs.destinationPortRanges[1]", None, "3389", added=True),
         PropertyDiff("inputs.sourceAddressPrefix", "10.0.0.0/8", "*"),
     ]
-    assert updates["vm"] == [PropertyDiff("options.protect", False, True),
-                             PropertyDiff("inputs.size", "B2s", "B4ms")] or updates["vm"] == [
-        PropertyDiff("inputs.size", "B2s", "B4ms"), PropertyDiff("options.protect", False, True)]
+    assert updates["vm"] == [
+        PropertyDiff("options.protect", False, True),
+        PropertyDiff("inputs.size", "B2s", "B4ms"),
+    ] or updates["vm"] == [PropertyDiff("inputs.size", "B2s", "B4ms"), PropertyDiff("options.protect", False, True)]
 
 
 def test_secrets_never_appear_in_a_diff():
@@ -58,20 +73,25 @@ def test_compare_end_to_end_in_text_json_and_markdown(program_dir, tmp_path, cap
     base = tmp_path / "base.json"
     assert main(["preview", "--program", str(program_dir), "--format", "json", "--output", str(base)]) == 0
     main_py = program_dir / "__main__.py"
-    main_py.write_text(main_py.read_text().replace('priority=100', 'priority=150').replace(
-        'network.NetworkSecurityGroup("closed-nsg", resource_group_name="rg")', ''))
+    main_py.write_text(
+        main_py.read_text()
+        .replace("priority=100", "priority=150")
+        .replace('network.NetworkSecurityGroup("closed-nsg", resource_group_name="rg")', "")
+    )
     assert main(["preview", "--program", str(program_dir), "--compare", str(base)]) == 0
     text = capsys.readouterr().out
     assert " ~   ├─ azure-native:network:NetworkSecurityGroup" in text
     assert " -   ├─ azure-native:network:NetworkSecurityGroup" in text
     assert "~ inputs.securityRules[0].priority: 100 => 150" in text
-    assert text.rstrip().endswith("0 to create, 1 to update, 1 to delete, 1 unchanged. "
-                                  "Policy violations: 0 mandatory, 0 advisory.")
+    assert text.rstrip().endswith(
+        "0 to create, 1 to update, 1 to delete, 1 unchanged. Policy violations: 0 mandatory, 0 advisory."
+    )
     assert main(["preview", "--program", str(program_dir), "--compare", str(base), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["changes"]["summary"] == {"create": 0, "update": 1, "delete": 1, "same": 1}
-    assert doc["changes"]["delete"] == ["urn:pulumi:dev::third-party::azure-native:network:NetworkSecurityGroup"
-                                        "::closed-nsg"]
+    assert doc["changes"]["delete"] == [
+        "urn:pulumi:dev::third-party::azure-native:network:NetworkSecurityGroup::closed-nsg"
+    ]
 
 
 def test_a_base_that_is_not_a_preview_exits_2(program_dir, tmp_path, capsys):

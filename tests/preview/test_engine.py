@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from azure_jit_access.cli.preview.engine import ProgramError, run_inline, run_program
 from pulumi_azure_native import authorization, logic, network, resources
-
-from jit_cli.preview.engine import ProgramError, run_inline, run_program
 
 RAW_PROGRAM = Path(__file__).parent.parent / "fixtures" / "raw_program"
 SUB = "00000000-0000-4000-8000-000000000001"
@@ -16,15 +15,21 @@ class Box(pulumi.ComponentResource):
     def __init__(self, name, opts=None):
         super().__init__("test:index:Box", name, None, opts)
         self.nsg = network.NetworkSecurityGroup(
-            f"{name}-nsg", resource_group_name="rg-a", opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-nsg", resource_group_name="rg-a", opts=pulumi.ResourceOptions(parent=self)
+        )
         network.SecurityRule(
             f"{name}-deny",
             resource_group_name="rg-a",
             network_security_group_name=self.nsg.name,
-            access="Deny", direction="Inbound", protocol="*", priority=4000,
-            source_address_prefix="*", destination_port_range="22",
-            opts=pulumi.ResourceOptions(parent=self.nsg, depends_on=[self.nsg], protect=True,
-                                        retain_on_delete=True, ignore_changes=["priority"]),
+            access="Deny",
+            direction="Inbound",
+            protocol="*",
+            priority=4000,
+            source_address_prefix="*",
+            destination_port_range="22",
+            opts=pulumi.ResourceOptions(
+                parent=self.nsg, depends_on=[self.nsg], protect=True, retain_on_delete=True, ignore_changes=["priority"]
+            ),
         )
         self.register_outputs({})
 
@@ -38,8 +43,10 @@ def test_resources_are_recorded_with_parents_inputs_and_options():
     assert box.parent == stack.urn
     assert nsg.parent == box.urn
     assert rule.parent == nsg.urn
-    assert rule.urn == ("urn:pulumi:test::azure-jit-access::test:index:Box$azure-native:network:"
-                        "NetworkSecurityGroup$azure-native:network:SecurityRule::web-deny")
+    assert rule.urn == (
+        "urn:pulumi:test::azure-jit-access::test:index:Box$azure-native:network:"
+        "NetworkSecurityGroup$azure-native:network:SecurityRule::web-deny"
+    )
     assert rule.inputs["sourceAddressPrefix"] == "*"
     assert rule.inputs["priority"] == 4000 and isinstance(rule.inputs["priority"], int)
     assert rule.options["protect"] is True
@@ -62,8 +69,9 @@ def test_ids_are_arm_shaped_and_identical_across_runs():
     first = run_inline(lambda: Box("web"))
     second = run_inline(lambda: Box("web"))
     nsg_id = first.one("azure-native:network:NetworkSecurityGroup").id
-    assert nsg_id == (f"/subscriptions/{SUB}/resourceGroups/rg-a/providers/Microsoft.Network/"
-                      "networkSecurityGroups/web-nsg")
+    assert nsg_id == (
+        f"/subscriptions/{SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkSecurityGroups/web-nsg"
+    )
     assert first.one("azure-native:network:SecurityRule").id == nsg_id + "/securityRules/web-deny"
     assert [r.outputs for r in first.resources] == [r.outputs for r in second.resources]
 
@@ -92,10 +100,16 @@ def test_managed_identity_gets_a_principal_id_downstream_resources_can_use():
 
 def test_nic_private_ip_falls_inside_its_subnet():
     def program():
-        subnet = network.Subnet("snet", resource_group_name="rg", virtual_network_name="vnet",
-                                address_prefix="10.9.8.0/24")
-        nic = network.NetworkInterface("nic", resource_group_name="rg", ip_configurations=[
-            network.NetworkInterfaceIPConfigurationArgs(name="ip", subnet=network.SubnetArgs(id=subnet.id))])
+        subnet = network.Subnet(
+            "snet", resource_group_name="rg", virtual_network_name="vnet", address_prefix="10.9.8.0/24"
+        )
+        nic = network.NetworkInterface(
+            "nic",
+            resource_group_name="rg",
+            ip_configurations=[
+                network.NetworkInterfaceIPConfigurationArgs(name="ip", subnet=network.SubnetArgs(id=subnet.id))
+            ],
+        )
         pulumi.export("ip", nic.ip_configurations.apply(lambda c: c[0].private_ip_address))
 
     assert run_inline(program).outputs["ip"].startswith("10.9.8.")
@@ -131,7 +145,8 @@ def test_a_raw_azure_native_program_runs_from_its_folder():
     policy = result.one("azure-native:security:JitNetworkAccessPolicy")
     assert policy.options["ignoreChanges"] == ["requests"]
     assert policy.inputs["virtualMachines"][0]["id"] == (
-        f"/subscriptions/{SUB}/resourceGroups/rg-raw/providers/Microsoft.Compute/virtualMachines/web-1")
+        f"/subscriptions/{SUB}/resourceGroups/rg-raw/providers/Microsoft.Compute/virtualMachines/web-1"
+    )
     assert result.outputs["policyId"].endswith("/locations/westeurope/jitNetworkAccessPolicies/default")
     assert result.secret_outputs == ["adminPassword"]
 
@@ -147,8 +162,15 @@ def test_running_this_project_twice_in_one_process_works():
 def test_dependencies_through_inputs_are_recorded_apart_from_depends_on():
     def program():
         nsg = network.NetworkSecurityGroup("nsg", resource_group_name="rg")
-        network.SecurityRule("rule", resource_group_name="rg", network_security_group_name=nsg.name,
-                             access="Deny", direction="Inbound", protocol="*", priority=4000)
+        network.SecurityRule(
+            "rule",
+            resource_group_name="rg",
+            network_security_group_name=nsg.name,
+            access="Deny",
+            direction="Inbound",
+            protocol="*",
+            priority=4000,
+        )
 
     result = run_inline(program)
     rule = result.one("azure-native:network:SecurityRule")

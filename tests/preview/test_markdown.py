@@ -3,22 +3,39 @@
 import copy
 import re
 
-from jit_cli.preview.compare import compare
-from jit_cli.preview.engine import run_program
-from jit_cli.preview.markdown import TRUNCATED_NOTE, mermaid, render_markdown
-from jit_cli.preview.model import PreviewResult, Resource, Violation
-from jit_cli.preview.render import to_json_document
+from azure_jit_access.cli.preview.compare import compare
+from azure_jit_access.cli.preview.engine import run_program
+from azure_jit_access.cli.preview.markdown import TRUNCATED_NOTE, mermaid, render_markdown
+from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
+from azure_jit_access.cli.preview.render import to_json_document
 
 
 def small_result():
-    rg = Resource("urn:a::rg", "azure-native:resources:ResourceGroup", "rg", None, {},
-                  outputs={"id": "/subscriptions/s/resourceGroups/rg"})
+    rg = Resource(
+        "urn:a::rg",
+        "azure-native:resources:ResourceGroup",
+        "rg",
+        None,
+        {},
+        outputs={"id": "/subscriptions/s/resourceGroups/rg"},
+    )
     comp = Resource("urn:a::web", "azure-jit-access:vm:JitProtectedVm", "web", None, {}, custom=False)
-    nsg = Resource("urn:a::nsg", "azure-native:network:NetworkSecurityGroup", "web-nsg", "urn:a::web",
-                   {"resourceGroupName": "rg"}, outputs={"id": "/subscriptions/s/resourceGroups/rg/nsg"})
-    nic = Resource("urn:a::nic", "azure-native:network:NetworkInterface", "web-nic", "urn:a::web",
-                   {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"}},
-                   outputs={"id": "/subscriptions/s/resourceGroups/rg/nic"})
+    nsg = Resource(
+        "urn:a::nsg",
+        "azure-native:network:NetworkSecurityGroup",
+        "web-nsg",
+        "urn:a::web",
+        {"resourceGroupName": "rg"},
+        outputs={"id": "/subscriptions/s/resourceGroups/rg/nsg"},
+    )
+    nic = Resource(
+        "urn:a::nic",
+        "azure-native:network:NetworkInterface",
+        "web-nic",
+        "urn:a::web",
+        {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"}},
+        outputs={"id": "/subscriptions/s/resourceGroups/rg/nic"},
+    )
     result = PreviewResult("azure-jit-access", "dev", [rg, comp, nsg, nic])
     result.violations = [
         Violation("pack", "advice", "advisory", "urn:a::nsg", "Tag it.\nAdd tags."),
@@ -43,16 +60,15 @@ def test_mermaid_shows_containment_and_references_in_valid_syntax():
     lines = diagram.splitlines()
     assert lines[0] == "flowchart LR"
     assert '    n1["JitProtectedVm<br/>web"]' in lines
-    assert "    n1 --> n2" in lines      # component contains its NSG
-    assert "    n3 -.-> n2" in lines     # the NIC references the NSG by id
+    assert "    n1 --> n2" in lines  # component contains its NSG
+    assert "    n3 -.-> n2" in lines  # the NIC references the NSG by id
     node = re.compile(r'^    n\d+\["[^"\[\]]+"\]$')
     edge = re.compile(r"^    n\d+ (-->|-\.->) n\d+$")
     assert all(node.match(line) or edge.match(line) for line in lines[1:])
 
 
 def test_large_stacks_are_drawn_per_type_with_counts():
-    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i}", None, {})
-                 for i in range(100)]
+    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i}", None, {}) for i in range(100)]
     diagram = mermaid(to_json_document(PreviewResult("p", "s", resources)))
     assert diagram.splitlines() == ["flowchart LR", '    t0["SecurityRule x100"]']
 
@@ -63,12 +79,14 @@ def test_changes_section_when_compared():
     base["resources"][2]["inputs"]["resourceGroupName"] = "old-rg"
     text = render_markdown(result, compare(base, to_json_document(result)))
     assert "0 to create, 1 to update, 0 to delete, 3 unchanged" in text
-    assert "```diff\n~ inputs.resourceGroupName: \"old-rg\" => \"rg\"\n```" in text
+    assert '```diff\n~ inputs.resourceGroupName: "old-rg" => "rg"\n```' in text
 
 
 def test_long_reports_are_truncated_below_the_limit_with_a_note():
-    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:04d}-" + "x" * 40, None, {})
-                 for i in range(3000)]
+    resources = [
+        Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:04d}-" + "x" * 40, None, {})
+        for i in range(3000)
+    ]
     result = PreviewResult("p", "s", resources)
     result.violations = [Violation("pack", "p", "advisory", f"urn:r{i}", "m" * 50) for i in range(3000)]
     text = render_markdown(result)

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-
-from jit_cli.preview.engine import run_program
-from jit_cli.preview.packs import PackError, evaluate_packs, load_pack, resolve_config
+from azure_jit_access.cli.preview.engine import run_program
+from azure_jit_access.cli.preview.packs import PackError, evaluate_packs, load_pack, resolve_config
 
 
 def verdicts(violations):
@@ -29,8 +28,9 @@ def test_resource_and_stack_policies_with_their_enforcement_levels(program_dir, 
         ("stack-size", "advisory", None),
     ]
     inline = next(v for v in violations if v.policy == "no-inline-rules")
-    assert inline.message == ("NSGs must not have inline rules.\n"
-                              "declares securityRules inline: use standalone SecurityRule resources")
+    assert inline.message == (
+        "NSGs must not have inline rules.\ndeclares securityRules inline: use standalone SecurityRule resources"
+    )
     stack = next(v for v in violations if v.policy == "stack-size")
     assert stack.message.endswith("3 resources, more than 2")  # the stack policy saw the stack and both NSGs
 
@@ -44,8 +44,12 @@ def test_config_changes_levels_disables_policies_and_sets_properties(program_dir
 
 def test_remediate_level_is_reported_as_mandatory(program_dir, pack_dir):
     result = run_program(program_dir, "dev")
-    violations = evaluate_packs([load_pack(pack_dir)], result.resources,
-                                {"no-inline-rules": "remediate", "always-advice": "disabled"}, result.wire_inputs)
+    violations = evaluate_packs(
+        [load_pack(pack_dir)],
+        result.resources,
+        {"no-inline-rules": "remediate", "always-advice": "disabled"},
+        result.wire_inputs,
+    )
     assert ("no-inline-rules", "mandatory", "open-nsg") in verdicts(violations)
 
 
@@ -73,7 +77,8 @@ def test_wire_inputs_keep_secrets_marked_for_the_analyzer(tmp_path, pack_dir):
     (tmp_path / "Pulumi.yaml").write_text("name: s\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi\nfrom pulumi_azure_native import network\n"
-        "network.NetworkSecurityGroup('n', resource_group_name=pulumi.Output.secret('rg'))\n")
+        "network.NetworkSecurityGroup('n', resource_group_name=pulumi.Output.secret('rg'))\n"
+    )
     result = run_program(tmp_path, "dev")
     nsg = result.one("azure-native:network:NetworkSecurityGroup")
     assert json.dumps(result.wire_inputs[nsg.urn]).count("1b47061264138c4ac30d75fd1eb44270") == 1

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jit_cli.main import main
+from azure_jit_access.cli.main import main
 
 RAW_PROGRAM = Path(__file__).parent.parent / "fixtures" / "raw_program"
 
@@ -39,8 +39,9 @@ def test_advisory_only_exits_0(program_dir, pack_dir, tmp_path):
 def test_disabled_policies_are_ignored(program_dir, pack_dir, tmp_path, capsys):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"no-inline-rules": "disabled", "always-advice": "disabled"}))
-    assert preview("--program", program_dir, "--policy-pack", pack_dir, "--policy-config", config,
-                   "--format", "json") == 0
+    assert (
+        preview("--program", program_dir, "--policy-pack", pack_dir, "--policy-config", config, "--format", "json") == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert [v["policy"] for v in doc["violations"]] == ["stack-size"]
 
@@ -51,8 +52,7 @@ def test_text_output_has_a_tree_grouped_violations_and_a_summary(program_dir, pa
     assert " +   pulumi:pulumi:Stack" in out
     assert "├─ azure-native:network:NetworkSecurityGroup" in out
     assert out.index("Policy violations (mandatory):") < out.index("Policy violations (advisory):")
-    assert out.rstrip().splitlines()[-1] == (
-        "Resources: 3 to create. Policy violations: 1 mandatory, 3 advisory.")
+    assert out.rstrip().splitlines()[-1] == ("Resources: 3 to create. Policy violations: 1 mandatory, 3 advisory.")
 
 
 def test_a_program_that_raises_exits_2_naming_file_and_problem(tmp_path, capsys):
@@ -78,8 +78,10 @@ def test_broken_pack_and_mismatched_configs_exit_2(program_dir, pack_dir, tmp_pa
     assert "bad.json: not valid JSON" in capsys.readouterr().err
     good = tmp_path / "good.json"
     good.write_text("{}")
-    assert preview("--program", program_dir, "--policy-pack", pack_dir, "--policy-config", good,
-                   "--policy-config", good) == 2
+    assert (
+        preview("--program", program_dir, "--policy-pack", pack_dir, "--policy-config", good, "--policy-config", good)
+        == 2
+    )
     assert "give one per --policy-pack" in capsys.readouterr().err
 
 
@@ -95,8 +97,22 @@ def test_json_is_byte_identical_across_two_processes(tmp_path):
     outputs = []
     for attempt in range(2):
         target = tmp_path / f"run{attempt}.json"
-        subprocess.run([sys.executable, "-m", "jit_cli.main", "preview", "--program", str(RAW_PROGRAM),
-                        "--format", "json", "--output", str(target)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "azure_jit_access.cli.main",
+                "preview",
+                "--program",
+                str(RAW_PROGRAM),
+                "--format",
+                "json",
+                "--output",
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
+        )
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1]
     doc = json.loads(outputs[0])
@@ -104,7 +120,7 @@ def test_json_is_byte_identical_across_two_processes(tmp_path):
 
 
 def test_progress_shows_on_a_terminal_after_a_second_and_is_cleared(capsys):
-    from jit_cli.preview.cli import _Progress
+    from azure_jit_access.cli.preview.cli import _Progress
 
     progress = _Progress(enabled=True)
     progress(5)  # within the first second: quiet
@@ -117,7 +133,7 @@ def test_progress_shows_on_a_terminal_after_a_second_and_is_cleared(capsys):
 
 
 def test_no_progress_when_disabled(capsys):
-    from jit_cli.preview.cli import _Progress
+    from azure_jit_access.cli.preview.cli import _Progress
 
     progress = _Progress(enabled=False)
     progress.start -= 10
@@ -127,7 +143,7 @@ def test_no_progress_when_disabled(capsys):
 
 
 def test_progress_is_on_only_for_text_on_a_terminal(program_dir, monkeypatch, capsys):
-    import jit_cli.preview.cli as preview_cli
+    import azure_jit_access.cli.preview.cli as preview_cli
 
     seen = []
     real = preview_cli._Progress

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-
-from jit_cli.main import main
-from jit_cli.preview.project_config import ConfigError, load_project, secret_placeholder
+from azure_jit_access.cli.main import main
+from azure_jit_access.cli.preview.project_config import ConfigError, load_project, secret_placeholder
 
 
 def write_project(folder, stack_yaml="", project_extra=""):
@@ -17,7 +16,9 @@ def write_project(folder, stack_yaml="", project_extra=""):
 
 
 def test_plain_values_objects_lists_and_provider_keys(tmp_path):
-    write_project(tmp_path, """config:
+    write_project(
+        tmp_path,
+        """config:
   demo:size: Standard_B2s
   demo:count: 3
   demo:enabled: true
@@ -25,7 +26,8 @@ def test_plain_values_objects_lists_and_provider_keys(tmp_path):
   demo:vm: {name: web, tags: {env: dev}}
   azure-native:location: westeurope
   plainKey: value
-""")
+""",
+    )
     project = load_project(tmp_path, "dev")
     assert project.project == "demo"
     assert project.config["demo:size"] == "Standard_B2s"
@@ -39,8 +41,10 @@ def test_plain_values_objects_lists_and_provider_keys(tmp_path):
 
 
 def test_secure_values_become_secret_placeholders(tmp_path):
-    write_project(tmp_path, "config:\n  demo:password:\n    secure: v1:abc:def\n"
-                            "  demo:nested: {user: admin, token: {secure: v1:x}}\n")
+    write_project(
+        tmp_path,
+        "config:\n  demo:password:\n    secure: v1:abc:def\n  demo:nested: {user: admin, token: {secure: v1:x}}\n",
+    )
     project = load_project(tmp_path, "dev")
     assert project.config["demo:password"] == secret_placeholder("demo:password")
     assert json.loads(project.config["demo:nested"])["token"] == secret_placeholder("demo:nested")
@@ -56,8 +60,11 @@ def test_overrides_win_and_get_the_project_namespace(tmp_path):
 
 
 def test_project_level_defaults_apply_unless_the_stack_sets_them(tmp_path):
-    write_project(tmp_path, "config:\n  demo:b: from-stack\n",
-                  "config:\n  a:\n    type: string\n    default: from-project\n  b:\n    default: ignored\n")
+    write_project(
+        tmp_path,
+        "config:\n  demo:b: from-stack\n",
+        "config:\n  a:\n    type: string\n    default: from-project\n  b:\n    default: ignored\n",
+    )
     project = load_project(tmp_path, "dev")
     assert project.config["demo:a"] == "from-project"
     assert project.config["demo:b"] == "from-stack"

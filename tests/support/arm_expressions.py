@@ -63,8 +63,10 @@ def read_property(value: Any, key: str) -> Any:
     return value[matches[0]] if matches else None
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z][A-Za-z0-9]*)"
-                    r"|(?P<punct>[(),.\[\]]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z][A-Za-z0-9]*)"
+    r"|(?P<punct>[(),.\[\]]))"
+)
 
 
 class _Parser:
@@ -221,8 +223,13 @@ def _ordering(name: str):
             raise PolicyLanguageError(f"{name}() on strings is not modelled")
         _need(name, left, int)
         _need(name, right, int)
-        return {"less": left < right, "lessorequals": left <= right, "greater": left > right,
-                "greaterorequals": left >= right}[name]
+        return {
+            "less": left < right,
+            "lessorequals": left <= right,
+            "greater": left > right,
+            "greaterorequals": left >= right,
+        }[name]
+
     return compare_integers
 
 
@@ -231,6 +238,7 @@ def _logical(name: str):
         for value in values:
             _need(name, value, bool)
         return all(values) if name == "and" else any(values)
+
     return combine
 
 
@@ -260,6 +268,7 @@ def _case(upper: bool):
         if not text.isascii():
             raise PolicyLanguageError(f"case conversion of non-ASCII text {text!r} is not modelled")
         return text.upper() if upper else text.lower()
+
     return convert
 
 

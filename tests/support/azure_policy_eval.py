@@ -59,11 +59,28 @@ from tests.support.arm_expressions import (
 
 NSG = "Microsoft.Network/networkSecurityGroups"
 JIT = "Microsoft.Security/locations/jitNetworkAccessPolicies"
-_RULE_PROPERTIES = ("direction", "access", "protocol", "priority", "sourceAddressPrefix", "sourceAddressPrefixes",
-                    "sourceAddressPrefixes[*]", "destinationPortRange", "destinationPortRanges",
-                    "destinationPortRanges[*]", "destinationAddressPrefix")
-_JIT_PORT_PROPERTIES = ("", ".number", ".protocol", ".allowedSourceAddressPrefix", ".allowedSourceAddressPrefixes",
-                        ".allowedSourceAddressPrefixes[*]", ".maxRequestAccessDuration")
+_RULE_PROPERTIES = (
+    "direction",
+    "access",
+    "protocol",
+    "priority",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "sourceAddressPrefixes[*]",
+    "destinationPortRange",
+    "destinationPortRanges",
+    "destinationPortRanges[*]",
+    "destinationAddressPrefix",
+)
+_JIT_PORT_PROPERTIES = (
+    "",
+    ".number",
+    ".protocol",
+    ".allowedSourceAddressPrefix",
+    ".allowedSourceAddressPrefixes",
+    ".allowedSourceAddressPrefixes[*]",
+    ".maxRequestAccessDuration",
+)
 # The aliases our definitions use, with their payload paths as Azure's alias catalogue lists them
 # (`az provider show --namespace Microsoft.Network --expand resourceTypes/aliases`). Note the inline
 # rules' extra `properties` level. Anything else is refused.
@@ -75,14 +92,29 @@ DEFAULT_ALIASES: dict[str, str] = {
     f"{NSG}/securityRules": "properties.securityRules",
     f"{JIT}/virtualMachines[*]": "properties.virtualMachines[*]",
     f"{JIT}/virtualMachines[*].id": "properties.virtualMachines[*].id",
-    **{f"{JIT}/virtualMachines[*].ports[*]{p}": f"properties.virtualMachines[*].ports[*]{p}"
-       for p in _JIT_PORT_PROPERTIES},
+    **{
+        f"{JIT}/virtualMachines[*].ports[*]{p}": f"properties.virtualMachines[*].ports[*]{p}"
+        for p in _JIT_PORT_PROPERTIES
+    },
 }
 _TOP_LEVEL_FIELDS = ("type", "name", "kind", "location", "id")
 _EFFECTS = {"deny": "Deny", "audit": "Audit", "disabled": "Disabled"}
 _PARAMETER_TYPES = {"string": str, "array": list, "integer": int, "boolean": bool, "object": dict}
-_OPERATORS = ("equals", "notEquals", "like", "notLike", "contains", "notContains", "in", "notIn", "less",
-              "lessOrEquals", "greater", "greaterOrEquals", "exists")
+_OPERATORS = (
+    "equals",
+    "notEquals",
+    "like",
+    "notLike",
+    "contains",
+    "notContains",
+    "in",
+    "notIn",
+    "less",
+    "lessOrEquals",
+    "greater",
+    "greaterOrEquals",
+    "exists",
+)
 _COUNT_OPERATORS = ("equals", "notEquals", "less", "lessOrEquals", "greater", "greaterOrEquals")
 _MAX_VALUE_COUNTS = 10
 _MAX_FIELD_COUNTS_PER_ARRAY = 5
@@ -113,8 +145,13 @@ class Verdict:
         return self.failure is None and self.matched and self.effect == "Audit"
 
 
-def evaluate(definition: Mapping[str, Any], resource: Mapping[str, Any],
-             parameters: Mapping[str, Any] | None = None, *, aliases: Mapping[str, str] | None = None) -> Verdict:
+def evaluate(
+    definition: Mapping[str, Any],
+    resource: Mapping[str, Any],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> Verdict:
     """Evaluate a policy definition (its ARM `properties`, or the whole object) against a request payload.
 
     `parameters` are the assignment's values, plain or wrapped as `{"value": ...}` the way ARM sends them.
@@ -142,9 +179,13 @@ def evaluate(definition: Mapping[str, Any], resource: Mapping[str, Any],
         return Verdict(matched=True, effect=effect, failure=str(error))
 
 
-def evaluate_condition(condition: Mapping[str, Any], resource: Mapping[str, Any], *,
-                       parameter_values: Mapping[str, Any] | None = None,
-                       aliases: Mapping[str, str] | None = None) -> bool:
+def evaluate_condition(
+    condition: Mapping[str, Any],
+    resource: Mapping[str, Any],
+    *,
+    parameter_values: Mapping[str, Any] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> bool:
     """Evaluate one condition; an evaluation failure raises `TemplateFunctionError` instead of denying."""
     check_limits(condition)
     return _Context(resource, dict(parameter_values or {}), aliases).condition(condition)
@@ -219,8 +260,9 @@ class _Frame:
 class _Context:
     """The resource, parameter values and enclosing count iterations one evaluation sees."""
 
-    def __init__(self, resource: Mapping[str, Any], parameters: dict[str, Any],
-                 aliases: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, resource: Mapping[str, Any], parameters: dict[str, Any], aliases: Mapping[str, str] | None
+    ) -> None:
         if not isinstance(resource.get("type"), str):
             raise PolicyLanguageError("the resource payload needs a 'type'")
         self.resource = resource
@@ -387,6 +429,7 @@ class _Context:
 
 # -- conditions -----------------------------------------------------------------------------------------
 
+
 def _text(value: str) -> str:
     if not value.isascii():
         raise PolicyLanguageError(f"case-insensitive comparison of non-ASCII text {value!r} is not modelled")
@@ -448,5 +491,9 @@ def compare(operator: str, left: Any, right: Any) -> bool:
         if isinstance(left, str) and isinstance(right, str):
             raise PolicyLanguageError("culture-aware string ordering (less/greater on strings) is not modelled")
         raise TemplateFunctionError(f"{operator} between {left!r} and {right!r}: the types do not match")
-    return {"less": left < right, "lessOrEquals": left <= right, "greater": left > right,
-            "greaterOrEquals": left >= right}[operator]
+    return {
+        "less": left < right,
+        "lessOrEquals": left <= right,
+        "greater": left > right,
+        "greaterOrEquals": left >= right,
+    }[operator]

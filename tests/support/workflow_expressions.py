@@ -149,7 +149,7 @@ def _substring(value: Any, start: Any, length: Any) -> str:
     text, begin, count = _text(value), _int(start), _int(length)
     if begin < 0 or count < 0 or begin + count > len(text):
         raise ExpressionError(f"substring({text!r}, {begin}, {count}) is out of range")
-    return text[begin:begin + count]
+    return text[begin : begin + count]
 
 
 def _base64_to_string(value: Any) -> str:
@@ -183,8 +183,7 @@ def _add_minutes(timestamp: Any, minutes: Any, fmt: Any = "o") -> str:
     if not match:
         raise ExpressionError(f"addMinutes() cannot read {timestamp!r}")
     *parts, fraction = match.groups()
-    moment = datetime.datetime(*map(int, parts), int((fraction or "0").ljust(7, "0")[:6]),
-                               tzinfo=datetime.timezone.utc)
+    moment = datetime.datetime(*map(int, parts), int((fraction or "0").ljust(7, "0")[:6]), tzinfo=datetime.timezone.utc)
     return _format(moment + datetime.timedelta(minutes=_int(minutes)), fmt)
 
 
@@ -196,6 +195,7 @@ def _arith(op: Callable[[int, int], int]) -> Callable[[Any, Any], int]:
             return op(left, right)
         except ZeroDivisionError:
             raise ExpressionError("division by zero") from None
+
     return apply
 
 
@@ -212,6 +212,7 @@ def _needs(count: int | tuple[int, int | None], fn: Callable[..., Any]) -> Calla
         if len(args) < low or (high is not None and len(args) > high):
             raise ExpressionError(f"wrong number of arguments: {len(args)}")
         return fn(ctx, *args)
+
     return checked
 
 

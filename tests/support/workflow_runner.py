@@ -58,9 +58,14 @@ def trigger_fires(definition: dict[str, Any], trigger: str, outputs: dict[str, A
     return all(evaluate_value(condition["expression"], ctx) is True for condition in conditions)
 
 
-def run_workflow(definition: dict[str, Any], trigger: str, trigger_outputs: dict[str, Any],
-                 parameters: dict[str, Any] | None = None, stubs: dict[str, Stub] | None = None,
-                 context: Context | None = None) -> Run:
+def run_workflow(
+    definition: dict[str, Any],
+    trigger: str,
+    trigger_outputs: dict[str, Any],
+    parameters: dict[str, Any] | None = None,
+    stubs: dict[str, Stub] | None = None,
+    context: Context | None = None,
+) -> Run:
     """Run every action of the definition once, for one firing of `trigger`."""
     assert trigger in definition["triggers"], f"no trigger {trigger}"
     ctx = context or Context()
@@ -88,8 +93,11 @@ def _skip_all(actions: dict[str, Any], run: Run) -> None:
 def _run_scope(actions: dict[str, Any], run: Run, stubs: dict[str, Stub]) -> str:
     pending = dict(actions)
     while pending:
-        ready = sorted(name for name, action in pending.items()
-                       if all(before in run.statuses for before in action.get("runAfter", {})))
+        ready = sorted(
+            name
+            for name, action in pending.items()
+            if all(before in run.statuses for before in action.get("runAfter", {}))
+        )
         if not ready:
             raise AssertionError(f"runAfter cycle or unknown predecessor among {sorted(pending)}")
         for name in ready:

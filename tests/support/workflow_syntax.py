@@ -18,8 +18,10 @@ class ExpressionError(Exception):
     """The expression would not parse, or would fail at run time (or depends on unknowable semantics)."""
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-                    r"|(?P<punct>\?\[|[()\[\],}]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<punct>\?\[|[()\[\],}]))"
+)
 
 
 @dataclass
@@ -37,7 +39,7 @@ class _Parser:
     def take(self) -> tuple[str, str]:
         match = _TOKEN.match(self.text, self.pos)
         if not match:
-            raise ExpressionError(f"cannot read {self.text[self.pos:self.pos + 20]!r} in {self.text!r}")
+            raise ExpressionError(f"cannot read {self.text[self.pos : self.pos + 20]!r} in {self.text!r}")
         self.pos = match.end()
         kind = match.lastgroup or ""
         return kind, match.group(kind)
@@ -79,8 +81,8 @@ def parse_expression(text: str) -> tuple:
     """The syntax tree of one whole expression (no leading `@`)."""
     parser = _Parser(text)
     node = parser.expression()
-    if text[parser.pos:].strip():
-        raise ExpressionError(f"unexpected text {text[parser.pos:]!r} after an expression in {text!r}")
+    if text[parser.pos :].strip():
+        raise ExpressionError(f"unexpected text {text[parser.pos :]!r} after an expression in {text!r}")
     return node
 
 
@@ -98,7 +100,7 @@ def parse_template(value: str) -> tuple:
         parser = _Parser(rest)
         parts += [before, parser.expression()]
         parser.expect("}")
-        rest = rest[parser.pos:]
+        rest = rest[parser.pos :]
     return ("parts", parts + [rest]) if len(parts) else ("text", value)
 
 
