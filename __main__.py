@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 
 import pulumi
+from pulumi_azure_native import network, resources
+
 from azure_jit_access.approval_config import allowed_vms_from_policy, approval_args_from_config
 from azure_jit_access.approval_workflow import JitApprovalWorkflow
 from azure_jit_access.audit import JitAuditTrail
@@ -20,8 +22,6 @@ from azure_jit_access.jit_policy import JitAccessPolicy
 from azure_jit_access.requester_role import JitRequesterRole
 from azure_jit_access.vm import JitProtectedVm
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy
-from pulumi_azure_native import network, resources
-
 from stack_config import StackConfig, read_config
 
 

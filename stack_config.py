@@ -11,6 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import authorization
+
 from azure_jit_access import validation
 from azure_jit_access.approval_config import check_approvals_config
 from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
@@ -26,7 +28,6 @@ from azure_jit_access.requester_role import (
 from azure_jit_access.validation import validate_mapping
 from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
-from pulumi_azure_native import authorization
 
 NAMESPACE = "azure-jit-access"
 ACCESS_MODES = ("public", "bastion")

@@ -56,7 +56,6 @@ def child(args: argparse.Namespace) -> None:
     """Run one scenario in this (fresh) process and print its figures as JSON."""
     from azure_jit_access.cli.preview.engine import run_program
     from azure_jit_access.cli.preview.render import render_json
-
     from benchmarks.replay import harvest_aliases, recorded, replay
 
     start = time.perf_counter()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.cli.preview.model import PreviewResult
 

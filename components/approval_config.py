@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pulumi
+
 from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.validation import duration_minutes, validate_mapping

@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import authorization, logic, web
+
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.workflow_definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
 from azure_jit_access.workflow_request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
 from azure_jit_access.workflow_validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
-from pulumi_azure_native import authorization, logic, web
 
 FORBIDDEN_ROLES = {
     "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",

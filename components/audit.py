@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import isodate
 import pulumi
+from pulumi_azure_native import authorization, monitor, operationalinsights
+
 from azure_jit_access import kql, type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.audit_table import DECISION_STREAM, DECISION_TABLE, create_decision_ingestion, grant_ingestion
-from pulumi_azure_native import authorization, monitor, operationalinsights
 
 DEFAULT_RETENTION_DAYS = 90
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 30, 730

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
+from pulumi_azure_native import network
+
 from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
-from pulumi_azure_native import network
 
 BASTION_SUBNET_NAME = "AzureBastionSubnet"
 """Azure requires exactly this subnet name for Bastion."""

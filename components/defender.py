@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi_azure_native import authorization, security
+
 from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
-from pulumi_azure_native import authorization, security
 
 
 @dataclass

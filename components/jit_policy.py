@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import security
+
 from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.vm import JitProtectedVm
-from pulumi_azure_native import security
 
 
 @dataclass

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import authorization
+
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
-from pulumi_azure_native import authorization
 
 INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
 REQUESTER_ACTIONS: tuple[str, ...] = (

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
+from pulumi_azure_native import compute, network
+
 from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.nsg_rules import NsgRule, rule_args, validate_extra_rules
-from pulumi_azure_native import compute, network
 
 DENY_PRIORITY_BASE, DENY_PRIORITY_MAX = 4000, 4095
 DEFAULT_PORTS = {"linux": (22,), "windows": (3389,)}

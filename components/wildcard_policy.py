@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pulumi_azure_native import authorization
+
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
-from pulumi_azure_native import authorization
 
 MANAGEMENT_PORTS: tuple[int, ...] = (22, 3389, 5985, 5986)
 """SSH, RDP, WinRM over HTTP and HTTPS."""

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs

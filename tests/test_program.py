@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from azure_jit_access.cli.preview.engine import run_program
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,8 @@
 """Two JIT-protected VMs in a team's own stack, built from the azure-jit-access package."""
 
 import pulumi
+from pulumi_azure_native import network, resources
+
 from azure_jit_access import (
     DefenderForServers,
     JitAccessPolicy,
@@ -8,8 +10,6 @@ from azure_jit_access import (
     JitProtectedVm,
     JitProtectedVmArgs,
 )
-from pulumi_azure_native import network, resources
-
 from components import resource_name
 
 config = pulumi.Config()

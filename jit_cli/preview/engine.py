@@ -34,11 +34,12 @@ class ProgramError(Exception):
 
 def _configure(project: str, stack: str, config: dict[str, str], secret_keys: list[str], on_register):
     # Imported here so that `jit --help` never pays for the Pulumi SDK.
-    from azure_jit_access.cli.preview import runtime_patches
-    from azure_jit_access.cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.mocks import MockSettings
+
+    from azure_jit_access.cli.preview import runtime_patches
+    from azure_jit_access.cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
 
     runtime_patches.install()
 

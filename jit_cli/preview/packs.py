@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from azure_jit_access.cli.preview.engine import forget_program_modules
 from azure_jit_access.cli.preview.model import Resource, Violation
 

@@ -13,12 +13,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from azure_jit_access.cli.preview import arm_state
-from azure_jit_access.cli.preview.model import Resource
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import engine_pb2, resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop
+
+from azure_jit_access.cli.preview import arm_state
+from azure_jit_access.cli.preview.model import Resource
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"

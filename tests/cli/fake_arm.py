@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from azure.core.credentials import AccessToken
-from azure_jit_access.cli.main import build_parser
-from azure_jit_access.cli.requester.runtime import Runtime
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from azure_jit_access.cli.main import build_parser
+from azure_jit_access.cli.requester.runtime import Runtime
 
 SUB = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

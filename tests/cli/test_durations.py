@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from azure_jit_access.cli.requester.durations import (
     check_duration_allowed,
     format_human_duration,

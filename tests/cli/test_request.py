@@ -11,6 +11,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+
 from azure_jit_access.cli.main import build_parser
 from azure_jit_access.cli.requester.client import (
     _TenantCredential,
@@ -20,7 +21,6 @@ from azure_jit_access.cli.requester.client import (
     resolve_subscription,
 )
 from azure_jit_access.cli.requester.sources import ip_lookup_url, validate_public_ipv4
-
 from tests.cli import fake_arm
 from tests.cli.conftest import INITIATE, LIST_RG, MY_IP, VM1, request
 from tests.cli.fake_arm import SUB, make_runtime, port_rule, run_cli, vm_id

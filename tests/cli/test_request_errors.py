@@ -8,9 +8,9 @@ integration tests run the real azure-mgmt-security client against the fake ARM o
 from types import SimpleNamespace
 
 import pytest
+
 from azure_jit_access.cli.requester.policies import VmRef, find_port_rule, find_target, parse_vm
 from azure_jit_access.cli.requester.sources import choose_source
-
 from tests.cli import fake_arm
 from tests.cli.conftest import INITIATE, VM1, request
 from tests.cli.fake_arm import SUB, make_runtime, port_rule, run_cli, vm_id

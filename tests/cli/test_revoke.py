@@ -5,9 +5,9 @@ the older one into `Revoked` / `NewerRequestInitiated`.
 """
 
 import pytest
+
 from azure_jit_access.cli.main import build_parser
 from azure_jit_access.cli.requester.revoke import caller_names
-
 from tests.cli import fake_arm
 from tests.cli.fake_arm import CALLER, make_runtime, make_token, port_rule, request_body, run_cli, vm_id
 

@@ -1,9 +1,10 @@
 """Alias pruning keeps URNs, inputs and caller aliases, and can be turned off."""
 
 import pulumi
+from pulumi_azure_native import network
+
 from azure_jit_access.aliases import is_api_version_alias, with_alias_pruning
 from azure_jit_access.cli.preview.engine import run_inline
-from pulumi_azure_native import network
 
 
 class Holder(pulumi.ComponentResource):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+
 from azure_jit_access.approval_config import (
     allowed_vms_from_policy,
     approval_args_from_config,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+
 from azure_jit_access.approval_workflow import (
     ROLE_ASSIGNMENT_NAMESPACE,
     AllowedVm,

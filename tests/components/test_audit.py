@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+
 from azure_jit_access import kql
 from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs, resolve_audit_settings

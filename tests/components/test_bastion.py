@@ -4,6 +4,7 @@ only source is the Bastion subnet prefix."""
 import base64
 
 import pytest
+
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs, validate_bastion_args
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs

@@ -1,6 +1,7 @@
 """DefenderForServers: Plan 2 on the subscription, kept on `pulumi destroy`."""
 
 import pytest
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs, resolve_extensions
 

@@ -4,6 +4,7 @@ import base64
 
 import pulumi
 import pytest
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.jit_policy import (

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from azure_jit_access import kql
 from azure_jit_access.audit_table import (
     DECISION_COLUMN_TYPES,

@@ -3,8 +3,9 @@
 import subprocess
 import sys
 
-import azure_jit_access as components
 import pytest
+
+import azure_jit_access as components
 
 
 @pytest.mark.parametrize("name", components.__all__)

@@ -2,6 +2,8 @@
 
 import pulumi
 import pytest
+from pulumi_azure_native import resources
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.requester_role import (
     JitRequesterRole,
@@ -14,7 +16,6 @@ from azure_jit_access.requester_role import (
     validate_assignee,
     validate_requester_actions,
 )
-from pulumi_azure_native import resources
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-vms"

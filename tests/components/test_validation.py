@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+
 from azure_jit_access import validation as v
 
 ED25519 = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(32)).decode()

@@ -4,6 +4,7 @@ import base64
 
 import pulumi
 import pytest
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.vm import (
     DENY_PRIORITY_BASE,

@@ -6,6 +6,8 @@ evaluator (tests/support/azure_policy_eval.py), since Azure Policy cannot run of
 
 import pulumi
 import pytest
+from pulumi_azure_native import resources
+
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.wildcard_policy import (
     JIT_AUDIT_BUILTIN_ID,
@@ -25,8 +27,6 @@ from azure_jit_access.wildcard_policy import (
     validate_effect,
     validate_management_ports,
 )
-from pulumi_azure_native import resources
-
 from tests.support.azure_policy_eval import evaluate
 
 SUB = "00000000-0000-4000-8000-000000000001"

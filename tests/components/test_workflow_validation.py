@@ -10,6 +10,7 @@ import random
 import re
 
 import pytest
+
 from azure_jit_access.workflow_approval import (
     APPROVED,
     REASON_SELF_APPROVAL,
@@ -39,7 +40,6 @@ from azure_jit_access.workflow_validation import (
     validation_actions,
     vm_rules_value,
 )
-
 from tests.support.workflow_expressions import Context, ExpressionError, evaluate_value
 from tests.support.workflow_runner import run_actions
 

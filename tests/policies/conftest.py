@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from azure_jit_access.cli.preview.model import Resource
 from azure_jit_access.cli.preview.packs import evaluate_packs, load_pack
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+
 from jit_guardrails.durations import describe, parse_duration
 
 

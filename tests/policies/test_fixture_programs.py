@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from azure_jit_access.cli.main import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

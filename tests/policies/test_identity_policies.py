@@ -1,8 +1,9 @@
 """jit-requester-role-least-privilege, no-privileged-role-for-automation, deny-wildcard-policy-enforced."""
 
 import pytest
-from jit_guardrails.identity import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, action_matches, can_initiate
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNKNOWN
+
+from jit_guardrails.identity import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, action_matches, can_initiate
 
 ROLE = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"

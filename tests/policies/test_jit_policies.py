@@ -1,8 +1,9 @@
 """jit-policy-no-wildcard-source, jit-policy-max-duration and jit-policy-allowed-ports."""
 
 import pytest
-from jit_guardrails.jit import duration_cap
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNKNOWN
+
+from jit_guardrails.jit import duration_cap
 
 JIT = "azure-native:security:JitNetworkAccessPolicy"
 SOURCE = "jit-policy-no-wildcard-source"

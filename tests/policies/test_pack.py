@@ -6,9 +6,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
+
 from azure_jit_access.cli.preview.packs import resolve_config
 from jit_guardrails import PACK_NAME, all_policies, policy_names
-from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LEVELS = {

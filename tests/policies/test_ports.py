@@ -1,6 +1,7 @@
 """Port specs and protocols as NSG rules write them."""
 
 import pytest
+
 from jit_guardrails.ports import covered_ports, parse_port_spec, protocol_carries_ports
 
 MANAGEMENT = [22, 3389, 5985, 5986]

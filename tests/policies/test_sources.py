@@ -3,6 +3,7 @@
 import ipaddress
 
 import pytest
+
 from jit_guardrails.sources import (
     SourceLimits,
     absolute_wildcard_reason,

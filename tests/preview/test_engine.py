@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from azure_jit_access.cli.preview.engine import ProgramError, run_inline, run_program
 from pulumi_azure_native import authorization, logic, network, resources
+
+from azure_jit_access.cli.preview.engine import ProgramError, run_inline, run_program
 
 RAW_PROGRAM = Path(__file__).parent.parent / "fixtures" / "raw_program"
 SUB = "00000000-0000-4000-8000-000000000001"

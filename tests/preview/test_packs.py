@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from azure_jit_access.cli.preview.engine import run_program
 from azure_jit_access.cli.preview.packs import PackError, evaluate_packs, load_pack, resolve_config
 

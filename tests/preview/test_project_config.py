@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from azure_jit_access.cli.main import main
 from azure_jit_access.cli.preview.project_config import ConfigError, load_project, secret_placeholder
 
