@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, resources
 
-from azure_jit_access.approval_config import allowed_vms_from_policy, approval_args_from_config
-from azure_jit_access.approval_workflow import JitApprovalWorkflow
+from approval_config import allowed_vms_from_policy, approval_args_from_config
+from azure_jit_access.approval.component import JitApprovalWorkflow
 from azure_jit_access.audit import JitAuditTrail
 from azure_jit_access.bastion import BastionAccess
 from azure_jit_access.defender import DefenderForServers

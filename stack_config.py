@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization
 
+from approval_config import check_approvals_config
 from azure_jit_access import validation
-from azure_jit_access.approval_config import check_approvals_config
 from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
 from azure_jit_access.bastion import BastionAccessArgs, validate_bastion_args
 from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions

@@ -6,13 +6,13 @@ import base64
 
 from pulumi_azure_native import network, resources
 
-from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.request import HttpTrigger
 from azure_jit_access.defender import DefenderForServers, DefenderForServersArgs
 from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs
 from azure_jit_access.requester_role import JitRequesterRole, JitRequesterRoleArgs, RoleAssignee
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy, DenyWildcardSourcePolicyArgs
-from azure_jit_access.workflow_request import HttpTrigger
 
 LOCATION = "westeurope"
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"

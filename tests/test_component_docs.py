@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrigger
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs
 from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs
@@ -28,7 +29,6 @@ from azure_jit_access.nsg_rules import NsgRule
 from azure_jit_access.requester_role import JitRequesterRole, JitRequesterRoleArgs, RoleAssignee
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy, DenyWildcardSourcePolicyArgs
-from azure_jit_access.workflow_request import FormFields, FormsTrigger, HttpTrigger
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

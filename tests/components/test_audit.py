@@ -6,12 +6,12 @@ import pulumi
 import pytest
 
 from azure_jit_access import kql
-from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACTION
+from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
+from azure_jit_access.approval.request import HttpTrigger
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs, resolve_audit_settings
 from azure_jit_access.audit_table import DECISION_COLUMNS, record_stream_columns
 from azure_jit_access.cli.preview.engine import run_inline
-from azure_jit_access.workflow_audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACTION
-from azure_jit_access.workflow_request import HttpTrigger
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-jit"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from azure_jit_access import kql
+from azure_jit_access.approval.audit import AUDIT_RECORD_COLUMNS
 from azure_jit_access.audit_table import (
     DECISION_COLUMN_TYPES,
     DECISION_STREAM,
@@ -20,7 +21,6 @@ from azure_jit_access.audit_table import (
     decision_transform_kql,
     record_stream_columns,
 )
-from azure_jit_access.workflow_audit import AUDIT_RECORD_COLUMNS
 
 ROLE_GUID = "0f6f5a9e-1111-4222-8333-444455556666"
 

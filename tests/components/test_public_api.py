@@ -25,5 +25,5 @@ def test_importing_the_vm_component_does_not_load_the_workflow_or_audit_modules(
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'azure_jit_access.vm'" in loaded
-    assert "'azure_jit_access.approval_workflow'" not in loaded
+    assert "'azure_jit_access.approval.component'" not in loaded
     assert "'azure_jit_access.audit'" not in loaded

@@ -27,6 +27,6 @@ def test_every_type_token_keeps_its_deployed_value():
 @pytest.mark.parametrize("constant", sorted(FROZEN))
 def test_each_token_is_registered_by_exactly_one_component_module(constant):
     # Read as text: the token must be referenced by name, never rebuilt from module or class names.
-    modules = Path(type_tokens.__file__).parent.glob("*.py")
+    modules = Path(type_tokens.__file__).parent.rglob("*.py")
     users = [module.name for module in modules if f"type_tokens.{constant}," in module.read_text()]
     assert len(users) == 1, users

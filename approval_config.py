@@ -18,11 +18,11 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 
-from azure_jit_access.approval_workflow import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
+from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
+from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrigger
+from azure_jit_access.approval.validation import MAX_DURATION_MINUTES
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.validation import duration_minutes, validate_mapping
-from azure_jit_access.workflow_request import FormFields, FormsTrigger, HttpTrigger
-from azure_jit_access.workflow_validation import MAX_DURATION_MINUTES
 
 CONFIG_KEYS = {"tenantId", "approvers", "approvalTimeout", "maxDurationMinutes", "http", "forms"}
 HTTP_KEYS = {"audience", "allowedCallerIpRanges"}

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from azure_jit_access.workflow_approval import APPROVED, INITIATE_FAILED, INVALID, REJECTED, SELF_APPROVAL, TIMED_OUT
-from azure_jit_access.workflow_audit import AUDIT_RECORD_COLUMNS
-from azure_jit_access.workflow_definition import WorkflowSettings, access_control, build_definition
-from azure_jit_access.workflow_language import ACTION_NAME, EXPRESSION_LENGTH_LIMIT
-from azure_jit_access.workflow_request import FORMS_TRIGGER, HTTP_TRIGGER, FormFields, FormsTrigger, HttpTrigger
-from azure_jit_access.workflow_validation import REASON_NO_REQUESTER, REASON_SOURCE_FORMAT, ValidationSpec, VmRule
+from azure_jit_access.approval.audit import AUDIT_RECORD_COLUMNS
+from azure_jit_access.approval.decision import APPROVED, INITIATE_FAILED, INVALID, REJECTED, SELF_APPROVAL, TIMED_OUT
+from azure_jit_access.approval.definition import WorkflowSettings, access_control, build_definition
+from azure_jit_access.approval.language import ACTION_NAME, EXPRESSION_LENGTH_LIMIT
+from azure_jit_access.approval.request import FORMS_TRIGGER, HTTP_TRIGGER, FormFields, FormsTrigger, HttpTrigger
+from azure_jit_access.approval.validation import REASON_NO_REQUESTER, REASON_SOURCE_FORMAT, ValidationSpec, VmRule
 from tests.support.workflow_expressions import FUNCTIONS
 from tests.support.workflow_runner import Stub, run_workflow, trigger_fires
 from tests.support.workflow_syntax import expressions_in, walk_calls

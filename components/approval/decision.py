@@ -13,7 +13,7 @@ Compose action and as `approval_outcome` in Python, and tests prove they agree.
 
 from __future__ import annotations
 
-from azure_jit_access.workflow_language import (
+from azure_jit_access.approval.language import (
     all_of,
     body,
     call,
@@ -27,7 +27,7 @@ from azure_jit_access.workflow_language import (
     variables,
     whole,
 )
-from azure_jit_access.workflow_validation import DURATION_MINUTES, REQUEST
+from azure_jit_access.approval.validation import DURATION_MINUTES, REQUEST
 
 APPROVAL_ACTION = "Send_approval_email"
 OUTCOME_ACTION = "Approval_outcome"

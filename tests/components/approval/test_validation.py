@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from azure_jit_access.workflow_approval import (
+from azure_jit_access.approval.decision import (
     APPROVED,
     REASON_SELF_APPROVAL,
     REJECTED,
@@ -20,7 +20,7 @@ from azure_jit_access.workflow_approval import (
     approval_outcome,
     outcome_action,
 )
-from azure_jit_access.workflow_validation import (
+from azure_jit_access.approval.validation import (
     BLOCKED_SOURCE_NETWORKS,
     REASON_DURATION_FORMAT,
     REASON_DURATION_RANGE,

@@ -20,10 +20,10 @@ from pulumi_azure_native import authorization, logic, web
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.approval.definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
+from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
+from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from azure_jit_access.audit_sink import AuditSink
-from azure_jit_access.workflow_definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
-from azure_jit_access.workflow_request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
-from azure_jit_access.workflow_validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 
 FORBIDDEN_ROLES = {
     "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",

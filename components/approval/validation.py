@@ -26,7 +26,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from azure_jit_access.workflow_language import (
+from azure_jit_access.approval.language import (
     all_of,
     call,
     index,

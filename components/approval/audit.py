@@ -7,8 +7,8 @@ trail's `JitAccessDecisions_CL` stream (`components/audit_table.py`).
 
 from __future__ import annotations
 
-from azure_jit_access.workflow_approval import connection_name, request_field
-from azure_jit_access.workflow_language import (
+from azure_jit_access.approval.decision import connection_name, request_field
+from azure_jit_access.approval.language import (
     call,
     html_text,
     interpolated,
@@ -19,7 +19,7 @@ from azure_jit_access.workflow_language import (
     variables,
     whole,
 )
-from azure_jit_access.workflow_validation import REQUEST
+from azure_jit_access.approval.validation import REQUEST
 
 OUTCOME = "outcome"
 """The workflow variable holding {decision, reason, approver}."""

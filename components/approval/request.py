@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from azure_jit_access.workflow_language import (
+from azure_jit_access.approval.language import (
     body,
     call,
     interpolated,
@@ -25,7 +25,7 @@ from azure_jit_access.workflow_language import (
     text,
     whole,
 )
-from azure_jit_access.workflow_validation import REQUEST
+from azure_jit_access.approval.validation import REQUEST
 
 FORMS_TRIGGER = "Form_response_submitted"
 HTTP_TRIGGER = "Http_request_received"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from azure_jit_access.approval_workflow import (
+from azure_jit_access.approval.component import (
     ROLE_ASSIGNMENT_NAMESPACE,
     AllowedVm,
     JitApprovalWorkflow,
@@ -16,11 +16,11 @@ from azure_jit_access.approval_workflow import (
     initiate_uri,
     workflow_settings,
 )
+from azure_jit_access.approval.definition import build_definition
+from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrigger
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.cli.preview.packs import evaluate_packs, load_pack
-from azure_jit_access.workflow_definition import build_definition
-from azure_jit_access.workflow_request import FormFields, FormsTrigger, HttpTrigger
 
 SUB = "00000000-0000-4000-8000-000000000001"
 TENANT = "00000000-0000-4000-8000-000000000002"
@@ -244,5 +244,5 @@ def test_role_and_vm_checks_are_pure_functions():
 
 
 def test_the_guardrail_pack_finds_nothing_to_flag(full):
-    pack = load_pack(Path(__file__).resolve().parents[2] / "policies")
+    pack = load_pack(Path(__file__).resolve().parents[3] / "policies")
     assert [(v.policy, v.message) for v in evaluate_packs([pack], full.resources, None)] == []

@@ -4,14 +4,14 @@ import re
 
 import pytest
 
-from azure_jit_access.approval_config import (
+from approval_config import (
     allowed_vms_from_policy,
     approval_args_from_config,
     check_approvals_config,
 )
+from azure_jit_access.approval.audit import AUDIT_RECORD_COLUMNS
 from azure_jit_access.audit_table import record_stream_columns
 from azure_jit_access.validation import duration_minutes
-from azure_jit_access.workflow_audit import AUDIT_RECORD_COLUMNS
 
 ROLE = "/providers/Microsoft.Authorization/roleDefinitions/4a1c7f0e-9c57-4f4b-9a3e-2b1c0d9e8f70"
 CAPS = {

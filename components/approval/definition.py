@@ -24,7 +24,16 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from azure_jit_access.workflow_approval import (
+from azure_jit_access.approval.audit import (
+    AUDIT_RECORD_ACTION,
+    AUDIT_URI_PARAMETER,
+    AUDIT_WRITE_ACTION,
+    OUTCOME,
+    audit_record_action,
+    audit_write_action,
+    notification_action,
+)
+from azure_jit_access.approval.decision import (
     APPROVED,
     ERROR,
     INITIATE_FAILED,
@@ -34,16 +43,7 @@ from azure_jit_access.workflow_approval import (
     outcome_action,
     request_field,
 )
-from azure_jit_access.workflow_audit import (
-    AUDIT_RECORD_ACTION,
-    AUDIT_URI_PARAMETER,
-    AUDIT_WRITE_ACTION,
-    OUTCOME,
-    audit_record_action,
-    audit_write_action,
-    notification_action,
-)
-from azure_jit_access.workflow_language import (
+from azure_jit_access.approval.language import (
     ACTION_NAME,
     body,
     call,
@@ -55,7 +55,7 @@ from azure_jit_access.workflow_language import (
     text,
     whole,
 )
-from azure_jit_access.workflow_request import (
+from azure_jit_access.approval.request import (
     FORMS_TRIGGER,
     HTTP_TRIGGER,
     FormsTrigger,
@@ -65,7 +65,7 @@ from azure_jit_access.workflow_request import (
     read_request_action,
     validate_forms,
 )
-from azure_jit_access.workflow_validation import (
+from azure_jit_access.approval.validation import (
     DURATION_MINUTES,
     REJECTION_REASON,
     REQUEST,
