@@ -29,11 +29,9 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.ports import MANAGEMENT_PORTS
+from azure_jit_access.rules.sources import BROAD_SERVICE_TAGS, WILDCARD_SOURCES
 
-MANAGEMENT_PORTS: tuple[int, ...] = (22, 3389, 5985, 5986)
-"""SSH, RDP, WinRM over HTTP and HTTPS."""
-WILDCARD_SOURCES: tuple[str, ...] = ("*", "Any", "Internet", "0.0.0.0/0", "::/0")
-"""Sources that mean "anyone"; compared case-insensitively, and any other `/0` prefix counts too."""
 EFFECTS: tuple[str, ...] = ("Deny", "Audit")
 JIT_AUDIT_BUILTIN_ID = "/providers/Microsoft.Authorization/policyDefinitions/b0f33259-77d7-4c9e-aac6-3aabcfae693c"
 """Built-in: management ports of VMs should be protected with JIT network access control (AuditIfNotExists)."""
@@ -117,8 +115,19 @@ def validate_management_ports(ports: Sequence[int]) -> list[int]:
 
 
 def is_wildcard_source(field_ref: str) -> dict[str, Any]:
-    """Condition: the source a field (or `current(...)` expression) names means "anyone"."""
-    return {"anyOf": [{"field": field_ref, "in": list(WILDCARD_SOURCES)}, {"field": field_ref, "like": "*/0"}]}
+    """Condition: the source a field (or `current(...)` expression) names means "anyone".
+
+    The words come from the rules core (`WILDCARD_SOURCES`, `BROAD_SERVICE_TAGS` and their `.region`
+    variants). Azure Policy compares `in` and `like` case-insensitively. Prefix sizes cannot be summed in a
+    policy rule, so wide public prefixes are left to the component and the policy pack.
+    """
+    return {
+        "anyOf": [
+            {"field": field_ref, "in": [*WILDCARD_SOURCES, *BROAD_SERVICE_TAGS]},
+            {"field": field_ref, "like": "*/0"},
+            *({"field": field_ref, "like": f"{tag}.*"} for tag in BROAD_SERVICE_TAGS),
+        ]
+    }
 
 
 def _is_wildcard_member(array_alias: str) -> dict[str, Any]:
