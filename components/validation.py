@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from azure_jit_access.rules.durations import JIT_MAXIMUM, JIT_MINIMUM, jit_duration_problem, whole_minutes
 from azure_jit_access.rules.ports import parse_port_range, ranges_cover
-from azure_jit_access.rules.sources import absolute_wildcard_reason, internet_wide_findings
+from azure_jit_access.rules.sources import absolute_wildcard_reason, internet_wide_findings, parse_prefix
 
 MIN_JIT_DURATION = JIT_MINIMUM
 MAX_JIT_DURATION = JIT_MAXIMUM
@@ -77,7 +77,13 @@ def validate_source_prefix(entry: object, field: str) -> str:
         )
     reason = absolute_wildcard_reason(entry)
     if reason:
-        reason = f"'{entry}' means {reason}"
+        network = parse_prefix(entry)
+        zero = network is not None and network.prefixlen == 0 and entry.strip().lower() not in ("0.0.0.0/0", "::/0")
+        reason = (
+            f"'{entry}' is a /0 network, which is every address"
+            if zero
+            else f"'{entry}' means any source on the Internet"
+        )
         raise ValueError(
             f"{field}: {reason}; a JIT or management-port source must never be open to everyone "
             "(anyone who can request access would get the port from anywhere). Use the public IP or CIDR of "
@@ -129,8 +135,8 @@ def validate_duration(value: object, field: str) -> str:
     """An ISO 8601 duration JIT accepts as `maxRequestAccessDuration`: PT5M to PT24H inclusive."""
     problem = jit_duration_problem(value)
     if problem:
-        raise ValueError(f"{field}: {problem}; JIT accepts PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'")
-    return str(value).strip()
+        raise ValueError(f"{field}: {problem}; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'")
+    return str(value)
 
 
 def duration_minutes(value: object, field: str) -> int:
@@ -335,9 +341,9 @@ def validate_port_range(value: object, field: str) -> str:
     try:
         first, _ = parse_port_range(text)
     except ValueError as err:
-        raise ValueError(
-            f"{field}: {err}; use a port, a range such as '8000-8080' with the lower port first, or '*'"
-        ) from None
+        if "is not a port" in str(err):
+            raise ValueError(f"{field}: {value!r} is not a port, a range such as '8000-8080', or '*'") from None
+        first = -1
     if text != "*" and first < 1:
         raise ValueError(f"{field}: {value!r} must lie within 1-65535 with the lower port first")
     return text

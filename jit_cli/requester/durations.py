@@ -50,9 +50,10 @@ def parse_request_duration(text: str) -> timedelta:
         duration = timedelta(hours=int(human.group("h") or 0), minutes=int(human.group("m") or 0))
     elif cleaned[:1].upper() == "P":
         try:
-            duration = parse_duration(cleaned)
-        except ValueError as err:
-            raise ValueError(f"--duration {text!r}: {err}; or write minutes and hours such as 30m or 1h30m") from None
+            # People type `pt45m`; the ISO grammar itself is the rules core's (upper-case designators).
+            duration = parse_duration(cleaned.upper())
+        except ValueError:
+            duration = None
     else:
         duration = None
     if duration is None:

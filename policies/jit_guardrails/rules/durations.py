@@ -34,7 +34,9 @@ def parse_duration(value: object) -> timedelta:
     """
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{value!r} is not a duration: {EXAMPLES}")
-    text = value.strip()
+    if value != value.strip():
+        raise ValueError(f"{value!r} has blanks around it: {EXAMPLES}")
+    text = value
     if text[0] != "P":
         hint = " (designators are upper case)" if text[0] == "p" else ""
         raise ValueError(f"'{value}' does not start with 'P'{hint}: {EXAMPLES}")
@@ -44,7 +46,7 @@ def parse_duration(value: object) -> timedelta:
         if char in "0123456789":
             number += char
             if len(number) > _MAX_DIGITS:
-                raise ValueError(f"'{value}' is far too long; JIT durations are at most PT24H")
+                raise ValueError(f"'{value}' is far too long; JIT durations are at most PT24H: {EXAMPLES}")
         elif char == "T" and not in_time and not number:
             in_time, units, order, time_amounts = True, _TIME_UNITS, -1, amounts
         elif char in units and number:
@@ -60,7 +62,7 @@ def parse_duration(value: object) -> timedelta:
     if amounts == 0 or (in_time and amounts == time_amounts):
         raise ValueError(f"'{value}' has no amount after '{'T' if in_time else 'P'}': {EXAMPLES}")
     if seconds > PARSE_LIMIT.total_seconds():
-        raise ValueError(f"'{value}' is far too long; JIT durations are at most PT24H")
+        raise ValueError(f"'{value}' is far too long; JIT durations are at most PT24H: {EXAMPLES}")
     return timedelta(seconds=seconds)
 
 
@@ -101,7 +103,7 @@ def jit_duration_problem(value: object) -> str | None:
     except ValueError as err:
         return str(err)
     if not JIT_MINIMUM <= duration <= JIT_MAXIMUM:
-        return f"'{value}' is {describe(duration)}; JIT accepts PT5M (5 minutes) to PT24H (24 hours)"
+        return f"'{value}' is {describe(duration)}, outside what JIT allows"
     return None
 
 
