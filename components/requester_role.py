@@ -22,16 +22,8 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.roles import PORTAL_ACTIONS, REQUESTER_ACTIONS, requester_action_problem
 
-INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
-REQUESTER_ACTIONS: tuple[str, ...] = (
-    INITIATE_ACTION,
-    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
-    "Microsoft.Compute/virtualMachines/read",
-    "Microsoft.Network/networkInterfaces/*/read",
-    "Microsoft.Network/publicIPAddresses/read",
-)
-PORTAL_ACTIONS: tuple[str, ...] = ("Microsoft.Security/policies/read", "Microsoft.Network/*/read")
 PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 
 _GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
@@ -49,12 +41,13 @@ def requester_actions(portal: bool = False) -> list[str]:
 
 
 def validate_requester_actions(actions: Sequence[str]) -> None:
-    """Refuse any action that could change something: only reads and JIT `initiate` are allowed."""
+    """Refuse any action the policy pack's requester allow-list refuses (the rules core's one rule)."""
     for action in actions:
-        if action != INITIATE_ACTION and not action.lower().endswith("/read"):
+        problem = requester_action_problem(action)
+        if problem:
             raise ValueError(
-                f"requester role action {action!r} is not a read or JIT initiate; a requester "
-                "must never write, delete or run other actions (they could open ports without JIT)"
+                f"requester role action {action!r} is not a read or JIT initiate the policy pack allows ({problem}); "
+                "a requester must never write, delete or run other actions (they could open ports without JIT)"
             )
 
 

@@ -205,12 +205,12 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"max_request_access_duration": "3h"},
-            "max_request_access_duration: '3h' is not an ISO 8601 duration; accepted "
-            "range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
+            "max_request_access_duration: '3h' does not start with 'P': use ISO 8601 such as PT30M, PT3H, PT1H30M "
+            "or P1D; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
         ),
         (
             {"max_request_access_duration": "PT48H"},
-            "max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what "
+            "max_request_access_duration: 'PT48H' is 2d, outside what "
             "JIT allows; accepted range is PT5M (5 minutes) to PT24H (24 hours)",
         ),
         ({"protocol": "Tcp6"}, "protocol: unknown protocol 'Tcp6'; use 'TCP', 'UDP' or '*'"),
@@ -235,7 +235,7 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"virtual_machines": [vm_entry(ports=[JitPortRule(22, max_request_access_duration="PT4M")])]},
-            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 0:04:00, outside what JIT allows",
+            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 4m, outside what JIT allows",
         ),
         (
             {"virtual_machines": [vm_entry(resource_group_name="other-rg")]},
