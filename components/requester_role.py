@@ -22,16 +22,15 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.arm_ids import GUID_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
 from azure_jit_access.rules.roles import PORTAL_ACTIONS, REQUESTER_ACTIONS, requester_action_problem
 
 PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 
 _GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
-_GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-_SUBSCRIPTION = re.compile(r"/subscriptions/(?P<subscription>" + _GUID.pattern + ")", re.IGNORECASE)
-_RESOURCE_GROUP = re.compile(
-    _SUBSCRIPTION.pattern + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})", re.IGNORECASE
-)
+_GUID = re.compile(GUID_PATTERN)
+_SUBSCRIPTION = re.compile(SUBSCRIPTION_PATTERN, re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(RESOURCE_GROUP_PATTERN, re.IGNORECASE)
 _LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 

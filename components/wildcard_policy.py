@@ -29,6 +29,7 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.arm_ids import MANAGEMENT_GROUP_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
 from azure_jit_access.rules.ports import MANAGEMENT_PORTS
 from azure_jit_access.rules.sources import BROAD_SERVICE_TAGS, WILDCARD_SOURCES
 
@@ -53,9 +54,6 @@ JIT_MESSAGE = (
 )
 
 _GUID_NAMESPACE = uuid.UUID("5b0f6c3e-2f5d-4d55-9a43-7c1b3f2e9d61")
-_SUBSCRIPTION = r"/subscriptions/(?P<subscription>[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})"
-_RESOURCE_GROUP = _SUBSCRIPTION + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})"
-_MANAGEMENT_GROUP = r"/providers/Microsoft\.Management/managementGroups/(?P<management_group>[-\w.()]{1,90})"
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,9 @@ def parse_policy_scope(scope: str) -> PolicyScope:
     """Validate an assignment scope: a management group, a subscription or a resource group id."""
     text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
     for kind, pattern in (
-        ("managementGroup", _MANAGEMENT_GROUP),
-        ("subscription", _SUBSCRIPTION),
-        ("resourceGroup", _RESOURCE_GROUP),
+        ("managementGroup", MANAGEMENT_GROUP_PATTERN),
+        ("subscription", SUBSCRIPTION_PATTERN),
+        ("resourceGroup", RESOURCE_GROUP_PATTERN),
     ):
         match = re.fullmatch(pattern, text, flags=re.IGNORECASE)
         if match:

@@ -69,7 +69,7 @@ def test_narrow_private_and_tag_sources_are_fine(sources):
 def test_splitting_the_internet_into_halves_is_caught():
     findings = internet_wide_findings(["0.0.0.0/1", "128.0.0.0/1"])
     assert len(findings) == 1
-    assert findings == ["'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,688 public IPv4 addresses, more than a /16)"]
+    assert findings == ["'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 addresses, more than a /16)"]
 
 
 def test_a_set_of_prefixes_just_over_the_limit_is_caught_and_at_the_limit_is_not():

@@ -49,7 +49,7 @@ DEFAULT_IPV6_PREFIX_LIMIT = 48
 """The same for IPv6: more than one /48."""
 
 # IANA special-purpose registries: address space nobody on the internet sends from. `ipaddress` agrees that
-# none of these is global (a test checks).
+# none of these is global (a test checks). 192.0.0.0/24 is left out: IANA marks parts of it global.
 NON_PUBLIC_NETWORKS: tuple[IPNetwork, ...] = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -59,7 +59,6 @@ NON_PUBLIC_NETWORKS: tuple[IPNetwork, ...] = tuple(
         "127.0.0.0/8",
         "169.254.0.0/16",
         "172.16.0.0/12",
-        "192.0.0.0/24",
         "192.0.2.0/24",
         "192.168.0.0/16",
         "198.18.0.0/15",
