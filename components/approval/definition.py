@@ -76,6 +76,7 @@ from azure_jit_access.approval.validation import (
 )
 from azure_jit_access.rules.durations import whole_minutes
 from azure_jit_access.rules.emails import is_email
+from azure_jit_access.rules.sources import internet_wide_findings, is_wildcard
 
 SCHEMA = "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#"
 VM_TARGETS_PARAMETER = "vmTargets"
@@ -153,11 +154,17 @@ def _validate_http(http: HttpTrigger) -> None:
             raise ValueError(
                 f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' is not a CIDR such as '198.51.100.0/24'"
             ) from None
-        if network.prefixlen == 0:
+        if is_wildcard(str(network)):
             raise ValueError(
                 f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' allows every address; "
                 "leave the list empty instead, or give your egress ranges"
             )
+    findings = internet_wide_findings(list(http.allowed_caller_ip_ranges))
+    if findings:
+        raise ValueError(
+            f"http.allowed_caller_ip_ranges: {'; '.join(findings)}; the policy pack's "
+            "workflow-request-trigger-secured refuses an internet-wide allow-list: give your egress ranges"
+        )
 
 
 def access_control(settings: WorkflowSettings) -> dict[str, object] | None:

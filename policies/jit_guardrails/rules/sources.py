@@ -16,8 +16,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_N = TypeVar("_N", ipaddress.IPv4Network, ipaddress.IPv6Network)
 
 WILDCARD_WORDS: dict[str, str] = {"*": "any source", "any": "any source", "internet": "the Internet service tag"}
 """Lower-case words NSG rules and JIT policies read as "every address"."""
@@ -135,19 +137,28 @@ def service_tag_reason(source: str, broad_service_tags: Iterable[str] = BROAD_SE
     return "a service tag or name not known to be limited to your own network (unknown tags fail closed)"
 
 
-def public_address_count(networks: Iterable[IPNetwork], version: int) -> int:
-    """How many public addresses of one IP version the networks cover together (overlaps counted once)."""
-    union = list(ipaddress.collapse_addresses(n for n in networks if n.version == version))  # type: ignore[misc]
-    reserved = list(ipaddress.collapse_addresses(n for n in NON_PUBLIC_NETWORKS if n.version == version))  # type: ignore[misc]
+def _public_count(union: list[_N], reserved: list[_N]) -> int:
     total = sum(n.num_addresses for n in union)
     # Both lists are disjoint CIDR blocks, and two CIDR blocks either nest or do not touch.
     for block in union:
         for private in reserved:
-            if block.subnet_of(private):  # type: ignore[arg-type]
+            if block.subnet_of(private):
                 total -= block.num_addresses
-            elif private.subnet_of(block):  # type: ignore[arg-type]
+            elif private.subnet_of(block):
                 total -= private.num_addresses
     return total
+
+
+def public_address_count(networks: Iterable[IPNetwork], version: int) -> int:
+    """How many public addresses of one IP version the networks cover together (overlaps counted once)."""
+    chosen = list(networks)
+    if version == 4:
+        v4 = ipaddress.collapse_addresses(n for n in chosen if isinstance(n, ipaddress.IPv4Network))
+        private4 = ipaddress.collapse_addresses(n for n in NON_PUBLIC_NETWORKS if isinstance(n, ipaddress.IPv4Network))
+        return _public_count(list(v4), list(private4))
+    v6 = ipaddress.collapse_addresses(n for n in chosen if isinstance(n, ipaddress.IPv6Network))
+    private6 = ipaddress.collapse_addresses(n for n in NON_PUBLIC_NETWORKS if isinstance(n, ipaddress.IPv6Network))
+    return _public_count(list(v6), list(private6))
 
 
 def _is_allowed(source: str, allowed: Sequence[str]) -> bool:
