@@ -13,7 +13,6 @@ the program asks Azure for the same role and the same assignments instead of cre
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,11 +22,11 @@ from pulumi_azure_native import authorization
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.rules.arm_ids import GUID_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
+from azure_jit_access.rules.names import role_assignment_name, role_definition_name
 from azure_jit_access.rules.roles import PORTAL_ACTIONS, REQUESTER_ACTIONS, requester_action_problem
 
 PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 
-_GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
 _GUID = re.compile(GUID_PATTERN)
 _SUBSCRIPTION = re.compile(SUBSCRIPTION_PATTERN, re.IGNORECASE)
 _RESOURCE_GROUP = re.compile(RESOURCE_GROUP_PATTERN, re.IGNORECASE)
@@ -50,14 +49,9 @@ def validate_requester_actions(actions: Sequence[str]) -> None:
             )
 
 
-def role_definition_guid(scope: str, role_name: str) -> str:
-    """The role definition's name: stable for the same scope and role name (ARM ids are case-insensitive)."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, f"role|{scope.lower()}|{role_name.lower()}"))
-
-
-def role_assignment_guid(scope: str, role_definition_guid: str, principal_id: str) -> str:
-    """A role assignment's name: stable for the same scope, role and principal."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, f"assignment|{scope.lower()}|{role_definition_guid}|{principal_id.lower()}"))
+# One naming scheme (the rules core's): the same scope, role and principal always give the same GUID.
+role_definition_guid = role_definition_name
+role_assignment_guid = role_assignment_name
 
 
 def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: bool = False) -> list[str]:
