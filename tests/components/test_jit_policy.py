@@ -193,6 +193,21 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
             f"allowed_source_address_prefixes[1]: '*' {WILDCARD}",
         ),
         ({"allowed_source_address_prefixes": ["Any"]}, f"allowed_source_address_prefixes[0]: 'Any' {WILDCARD}"),
+        (
+            # The pack's jit-policy-no-wildcard-source refuses more than a /16 of public space; so does the component.
+            {"allowed_source_address_prefixes": ["20.0.0.0/8"]},
+            "allowed_source_address_prefixes: '20.0.0.0/8' (16,777,216 public IPv4 addresses, more than a /16): that "
+            "is open to far more than your own addresses",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["0.0.0.0/1", "128.0.0.0/1"]},
+            "allowed_source_address_prefixes: '0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 "
+            "addresses, more than a /16)",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["AzureCloud"]},
+            "allowed_source_address_prefixes[0]: 'AzureCloud' is not a valid IPv4/IPv6 address or CIDR network",
+        ),
         ({"allowed_source_address_prefixes": ["::/0"]}, f"allowed_source_address_prefixes[0]: '::/0' {WILDCARD}"),
         (
             {"allowed_source_address_prefixes": ["10.0.0.256"]},
