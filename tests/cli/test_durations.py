@@ -109,3 +109,11 @@ def test_a_duration_over_the_policy_cap_says_what_the_policy_allows():
         "--duration 3h1m is longer than the JIT policy allows for port 22 of vm1: at most 3h (PT3H); "
         "ask for --duration 3h or less"
     )
+
+
+def test_a_policy_cap_outside_the_grammar_is_a_clean_error_not_a_traceback():
+    # `PT1.5H` used to pass the component and the pack but crash `jit request`; now all three refuse it.
+    with pytest.raises(
+        ValueError, match=r"^the JIT policy for port 22 of vm1 has an unreadable maxRequestAccessDuration"
+    ):
+        check_duration_allowed(timedelta(hours=1), "PT1.5H", "port 22 of vm1")
