@@ -10,6 +10,7 @@ STACK ?= dev
 $(STAMP): pyproject.toml requirements.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]" -r requirements.txt -r policies/requirements.txt
+	npm ci --prefix tests/markdown/node --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
