@@ -63,13 +63,21 @@ def _source_changes(old: PortAccess, new: PortAccess) -> list[tuple[bool, str]]:
     gained, lost = addresses_not_in(new_nets, old_nets), addresses_not_in(old_nets, new_nets)
     changes = []
     if gained:
-        wider = [r for r in removed if addresses_not_in(networks([r]), networks(added)) == 0]
-        subject = f"{', '.join(wider)} widened to" if wider else "sources"
-        verb = f"{subject} {', '.join(added)}" if wider else f"sources {', '.join(added)} added"
-        changes.append((True, f"{verb} (+{gained} addresses)"))
+        parts = []
+        for prefix in added:
+            inner = [r for r in removed if addresses_not_in(networks([r]), networks([prefix])) == 0]
+            if addresses_not_in(networks([prefix]), old_nets) == 0:
+                continue  # already reachable: not a widening
+            parts.append(f"{', '.join(inner)} widened to {prefix}" if inner else f"{prefix} added")
+        changes.append((True, f"{'; '.join(parts)} (+{gained} addresses)"))
     if lost:
-        gone = [r for r in removed if addresses_not_in(networks([r]), networks(added)) > 0]
-        changes.append((False, f"sources {', '.join(gone) or ', '.join(removed)} narrowed (-{lost} addresses)"))
+        parts = []
+        for prefix in removed:
+            if addresses_not_in(networks([prefix]), new_nets) == 0:
+                continue  # still reachable through another prefix
+            inner = [a for a in added if addresses_not_in(networks([a]), networks([prefix])) == 0]
+            parts.append(f"{prefix} narrowed to {', '.join(inner)}" if inner else f"{prefix} removed")
+        changes.append((False, f"{'; '.join(parts)} (-{lost} addresses)"))
     return changes
 
 
