@@ -73,13 +73,13 @@ def group_violations(violations: list[Violation], docs: dict[str, PolicyDoc]) ->
             group.instances.append(text)
     for group in groups.values():
         group.instances.sort()
-    return sorted(
-        groups.values(), key=lambda g: (LEVEL_RANK.get(g.enforcement, 2), g.pack, g.policy, g.urn or "")
-    )
+    return sorted(groups.values(), key=lambda g: (LEVEL_RANK.get(g.enforcement, 2), g.pack, g.policy, g.urn or ""))
 
 
 def _guess_description(violation: Violation, violations: list[Violation]) -> str:
     """Without the pack's metadata: the first line every message of this policy shares, if any."""
-    firsts = {v.message.split("\n", 1)[0] for v in violations if (v.pack, v.policy) == (violation.pack, violation.policy)}
+    firsts = {
+        v.message.split("\n", 1)[0] for v in violations if (v.pack, v.policy) == (violation.pack, violation.policy)
+    }
     first = violation.message.split("\n", 1)[0]
     return first if len(firsts) == 1 and "\n" in violation.message else ""

@@ -58,7 +58,7 @@ def test_the_jit_policy_diff_shows_one_added_vm_not_shifted_indexes(outputs):
     added = [line for line in block if line.startswith("+ inputs.virtualMachines[") and "].ports" not in line]
     assert len(added) == 1 and added[0].startswith("+ inputs.virtualMachines[vm-web-02]: ")
     assert not [line for line in block if "virtualMachines[vm-win-01].id" in line or "virtualMachines[1]" in line]
-    assert "~ inputs.virtualMachines[vm-win-01].ports[3389].maxRequestAccessDuration: \"PT3H\" => \"PT8H\"" in block
+    assert '~ inputs.virtualMachines[vm-win-01].ports[3389].maxRequestAccessDuration: "PT3H" => "PT8H"' in block
     assert not [line for line in block if "ports[0].number" in line]
 
 

@@ -33,7 +33,11 @@ def policy(vms, sources=("198.51.100.7",), cap="PT3H"):
     return res(
         "azure-native:security:JitNetworkAccessPolicy",
         "jit",
-        {"virtualMachines": [{"id": f"{RG}/providers/Microsoft.Compute/virtualMachines/{v}", "ports": ports(p)} for v, p in vms]},
+        {
+            "virtualMachines": [
+                {"id": f"{RG}/providers/Microsoft.Compute/virtualMachines/{v}", "ports": ports(p)} for v, p in vms
+            ]
+        },
         f"{RG}/providers/Microsoft.Security/locations/westeurope/jitNetworkAccessPolicies/default",
     )
 
@@ -42,7 +46,11 @@ def role(name, actions, not_actions=()):
     return res(
         "azure-native:authorization:RoleDefinition",
         name,
-        {"roleName": name, "roleDefinitionId": f"guid-{name}", "permissions": [{"actions": actions, "notActions": list(not_actions)}]},
+        {
+            "roleName": name,
+            "roleDefinitionId": f"guid-{name}",
+            "permissions": [{"actions": actions, "notActions": list(not_actions)}],
+        },
         f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/guid-{name}",
     )
 
@@ -69,7 +77,12 @@ def approval_estate(**policy_args):
             policy([("vm-a", [22])], **policy_args),
             role("requester", [INITIATE, "Microsoft.Compute/virtualMachines/read"]),
             WORKFLOW,
-            assign("flow", WORKFLOW_PRINCIPAL, f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/guid-requester", kind="ServicePrincipal"),
+            assign(
+                "flow",
+                WORKFLOW_PRINCIPAL,
+                f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/guid-requester",
+                kind="ServicePrincipal",
+            ),
             assign("readers", "g-readers", READER),
         ]
     }
@@ -78,7 +91,9 @@ def approval_estate(**policy_args):
 def test_a_workflow_holding_initiate_alone_means_approval_with_its_approvers():
     [port] = summarize(approval_estate())
     assert (port.vm, port.port, port.mode, port.approvers) == ("vm-a", 22, "approval", ["secops@example.com"])
-    assert [(q.principal, q.workflow) for q in port.requesters] == [(WORKFLOW_PRINCIPAL, "approvals")]  # Reader is not one
+    assert [(q.principal, q.workflow) for q in port.requesters] == [
+        (WORKFLOW_PRINCIPAL, "approvals")
+    ]  # Reader is not one
 
 
 def test_wildcard_roles_grant_initiate_and_not_actions_take_it_away():
@@ -105,7 +120,9 @@ def test_an_assignment_on_another_resource_group_does_not_cover_the_policy():
 
 def test_a_role_the_program_does_not_define_is_shown_as_possibly_granting():
     doc = approval_estate()
-    doc["resources"].append(assign("mystery", "g-m", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/unknown-guid"))
+    doc["resources"].append(
+        assign("mystery", "g-m", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/unknown-guid")
+    )
     [port] = summarize(doc)
     assert port.mode == "direct"
     assert port.people[0].role == "unknown-guid (role not in this program: may grant initiate)"
@@ -122,7 +139,15 @@ def test_address_counts_use_ip_arithmetic():
 
 def test_delta_lists_widenings_before_narrowings_and_says_every_port_once():
     base = {"resources": [policy([("vm-a", [22]), ("vm-b", [3389])], sources=("203.0.113.0/28", "198.51.100.7"))]}
-    head = {"resources": [policy([("vm-a", [22]), ("vm-b", [3389]), ("vm-c", [22])], sources=("203.0.113.0/29", "198.51.100.0/24"), cap="PT8H")]}
+    head = {
+        "resources": [
+            policy(
+                [("vm-a", [22]), ("vm-b", [3389]), ("vm-c", [22])],
+                sources=("203.0.113.0/29", "198.51.100.0/24"),
+                cap="PT8H",
+            )
+        ]
+    }
     texts = [(c.widening, c.text) for c in access_delta(summarize(base), summarize(head))]
     assert texts[0][1].startswith("vm-c port 22 newly requestable (none: nobody in this program;")
     assert (True, "198.51.100.7 widened to 198.51.100.0/24 (+255 addresses) on every port") in texts

@@ -6,13 +6,18 @@ SUB = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMac
 
 
 def vm(name, *ports):
-    return {"id": SUB + name, "ports": [{"number": p, "protocol": "TCP", "maxRequestAccessDuration": "PT3H"} for p in ports]}
+    return {
+        "id": SUB + name,
+        "ports": [{"number": p, "protocol": "TCP", "maxRequestAccessDuration": "PT3H"} for p in ports],
+    }
 
 
 def test_adding_a_vm_to_a_jit_policy_is_one_added_vm_not_shifted_indexes():
     before = {"virtualMachines": [vm("vm-web-01", 22), vm("vm-win-01", 3389)]}
     after = {"virtualMachines": [vm("vm-web-01", 22), vm("vm-web-02", 22), vm("vm-win-01", 3389)]}
-    assert diff_values(before, after) == [PropertyDiff("virtualMachines[vm-web-02]", None, vm("vm-web-02", 22), added=True)]
+    assert diff_values(before, after) == [
+        PropertyDiff("virtualMachines[vm-web-02]", None, vm("vm-web-02", 22), added=True)
+    ]
 
 
 def test_ports_are_matched_by_number_and_changes_inside_are_named_by_key():
@@ -45,8 +50,14 @@ def test_nsg_rules_are_matched_by_name():
 
 
 def test_role_actions_and_source_prefixes_are_sets():
-    before = {"permissions": [{"actions": ["a/read", "b/write"], "notActions": []}], "sourceAddressPrefixes": ["1.2.3.4"]}
-    after = {"permissions": [{"actions": ["b/write", "a/read"], "notActions": ["c"]}], "sourceAddressPrefixes": ["1.2.3.4"]}
+    before = {
+        "permissions": [{"actions": ["a/read", "b/write"], "notActions": []}],
+        "sourceAddressPrefixes": ["1.2.3.4"],
+    }
+    after = {
+        "permissions": [{"actions": ["b/write", "a/read"], "notActions": ["c"]}],
+        "sourceAddressPrefixes": ["1.2.3.4"],
+    }
     assert diff_values(before, after) == [PropertyDiff("permissions[0].notActions[]", None, "c", added=True)]
     port = {"allowedSourceAddressPrefixes": ["203.0.113.0/28", "198.51.100.7"]}
     widened = {"allowedSourceAddressPrefixes": ["198.51.100.0/24", "203.0.113.0/28"]}
@@ -58,7 +69,9 @@ def test_role_actions_and_source_prefixes_are_sets():
 
 def test_workflow_parameters_are_compared_by_key():
     before = {"parameters": {"approvers": {"value": ["a@example.com"]}, "vmTargets": {"value": {"x": 1}}}}
-    after = {"parameters": {"vmTargets": {"value": {"x": 1}}, "approvers": {"value": ["a@example.com", "b@example.com"]}}}
+    after = {
+        "parameters": {"vmTargets": {"value": {"x": 1}}, "approvers": {"value": ["a@example.com", "b@example.com"]}}
+    }
     assert diff_values(before, after) == [
         PropertyDiff("parameters.approvers.value[1]", None, "b@example.com", added=True)
     ]

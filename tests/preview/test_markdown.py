@@ -33,7 +33,10 @@ def small_result():
         "azure-native:network:NetworkInterface",
         "web-nic",
         "urn:a::web",
-        {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"}, "rg": "/subscriptions/s/resourceGroups/rg"},
+        {
+            "networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"},
+            "rg": "/subscriptions/s/resourceGroups/rg",
+        },
         outputs={"id": "/subscriptions/s/resourceGroups/rg/nic"},
     )
     result = PreviewResult("azure-jit-access", "dev", [rg, comp, nsg, nic])
@@ -69,7 +72,9 @@ def test_mermaid_shows_components_as_subgraphs_and_cross_component_references():
 
 
 def test_many_siblings_of_one_type_are_folded_into_a_count():
-    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:03d}", None, {}) for i in range(100)]
+    resources = [
+        Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:03d}", None, {}) for i in range(100)
+    ]
     lines = mermaid(to_json_document(PreviewResult("p", "s", resources))).splitlines()
     assert '    n1["+ SecurityRule<br/>rule-000"]:::create' in lines
     assert '    n4["+ 97 more SecurityRule"]:::create' in lines
