@@ -1,7 +1,6 @@
 """The Markdown PR comment: headline, violations first, changes, Mermaid, truncation."""
 
 import copy
-import re
 
 from azure_jit_access.cli.preview.compare import compare
 from azure_jit_access.cli.preview.engine import run_program
