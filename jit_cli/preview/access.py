@@ -14,6 +14,7 @@ import ipaddress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from azure_jit_access.cli.preview.access_nsg import StandingRule, standing_for, standing_rules
 from azure_jit_access.cli.preview.arm_state import stable_guid
 from azure_jit_access.rules.roles import INITIATE_ACTION, action_matches
 
@@ -67,6 +68,8 @@ class PortAccess:
     mode: str
     requesters: list[Requester] = field(default_factory=list)
     approvers: list[str] = field(default_factory=list)
+    always_open: list[StandingRule] = field(default_factory=list)
+    """Inbound Allow NSG rules in front of the VM on this port: open without any request."""
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -228,6 +231,7 @@ def summarize(doc: dict[str, Any]) -> list[PortAccess]:
     roles = _roles(resources)
     identities = _workflow_identities(resources)
     approvers = {r["name"]: approvers_of(r) for r in resources if r["type"] == WORKFLOW}
+    standing = standing_rules(resources)
     ports: list[PortAccess] = []
     for policy in (r for r in resources if r["type"] == JIT_POLICY):
         policy_id = _policy_id(policy)
@@ -255,6 +259,9 @@ def summarize(doc: dict[str, Any]) -> list[PortAccess]:
                         mode=mode,
                         requesters=requesters,
                         approvers=approved_by,
+                        always_open=standing_for(
+                            standing, vm_id, int(port.get("number", 0)), str(port.get("protocol", "*"))
+                        ),
                     )
                 )
     return sorted(ports, key=lambda p: (p.vm.lower(), p.port, p.protocol))
@@ -265,4 +272,8 @@ def port_json(port: PortAccess) -> dict[str, Any]:
     data = asdict(port)
     data["maxDuration"] = data.pop("max_duration")
     data["vmId"] = data.pop("vm_id")
+    data["alwaysOpen"] = [
+        {"nsg": r.nsg, "rule": r.name, "priority": r.priority, "sources": list(r.sources)} for r in port.always_open
+    ]
+    del data["always_open"]
     return data

@@ -17,7 +17,7 @@ class AccessChange:
     """One change to access, on one or more ports."""
 
     kind: str
-    """`new-port`, `removed-port`, `sources`, `duration`, `requesters` or `approval`."""
+    """`new-port`, `removed-port`, `sources`, `duration`, `requesters`, `approval` or `always-open`."""
     widening: bool
     text: str
     ports: list[str] = field(default_factory=list)
@@ -41,7 +41,10 @@ def describe_port(port: PortAccess) -> str:
         who = "via approval workflow " + ", ".join(flows)
         if port.approvers:
             who += f" (approved by {', '.join(port.approvers)})"
-    return f"{port.mode}: {who}; from {', '.join(port.sources)} ({_count(port.addresses)}); up to {port.max_duration}"
+    text = f"{port.mode}: {who}; from {', '.join(port.sources)} ({_count(port.addresses)}); up to {port.max_duration}"
+    if port.always_open:
+        text += "; ALWAYS OPEN without JIT: " + "; ".join(r.describe() for r in port.always_open)
+    return text
 
 
 def _seconds(duration: str) -> float | None:
@@ -99,6 +102,10 @@ def _port_changes(old: PortAccess, new: PortAccess) -> list[tuple[str, bool, str
         removed = old.mode == "approval"
         text = "approval removed (people can open ports directly)" if removed else "approval now required"
         found.append(("approval", removed, text))
+    for rule in sorted(set(new.always_open) - set(old.always_open), key=lambda r: (r.nsg, r.name)):
+        found.append(("always-open", True, f"always open without JIT: {rule.describe()}"))
+    for rule in sorted(set(old.always_open) - set(new.always_open), key=lambda r: (r.nsg, r.name)):
+        found.append(("always-open", False, f"no longer always open: {rule.describe()} removed"))
     if old.approvers != new.approvers and old.mode == new.mode == "approval":
         found.append(("approval", True, f"approvers {', '.join(old.approvers)} to {', '.join(new.approvers)}"))
     return found

@@ -67,6 +67,8 @@ def markdown_lines(doc: dict[str, Any], changes: Any = None, collapse_rows: int 
     for p in ports:
         count = "any address" if p.addresses is None else f"{p.addresses} addresses"
         sources = "<br>".join(f"`{s}`" for s in p.sources) + f" ({count})"
+        for rule in p.always_open:
+            sources += f"<br>⚠️ **always open** via `{rule.nsg}/{rule.name}` from {', '.join(rule.sources)}"
         approvers = ", ".join(p.approvers) or ("—" if p.mode != "approval" else "unknown")
         table.append(
             f"| {_cell(p.vm)} | {p.port}/{_cell(p.protocol)} | {_cell(_who(p))} | {sources} | "

@@ -135,7 +135,8 @@ class _Drawing:
             self.omitted += len(self.subtree(urn))
             return
         self.node_of[urn] = node
-        self.lines.append(f'{indent}subgraph {node}["{label(text)}"]')
+        # One line: Mermaid draws a multi-line subgraph title over the first child.
+        self.lines.append(f'{indent}subgraph {node}["{label(text.replace("<br/>", " "))}"]')
         self.draw(urn, indent + "    ")
         self.lines.append(f"{indent}end")
         self.lines.append(f"{indent}class {node} {kind}")

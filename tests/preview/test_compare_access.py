@@ -165,3 +165,107 @@ def test_removing_approval_is_a_widening_and_a_shorter_cap_a_narrowing():
     assert ("approval", True, "approval removed (people can open ports directly) on vm-a port 22") in changes
     assert ("duration", False, "cap PT3H to PT1H on vm-a port 22") in changes
     assert changes[-1][1] is False
+
+
+def nsg_estate(rule_inputs, inline=False, via_subnet=False):
+    """A VM behind an NSG (on its NIC, or on its subnet) with one extra inbound rule."""
+    nsg_id = f"{RG}/providers/Microsoft.Network/networkSecurityGroups/nsg"
+    vm_id = f"{RG}/providers/Microsoft.Compute/virtualMachines/vm-a"
+    nic_id = f"{RG}/providers/Microsoft.Network/networkInterfaces/nic"
+    subnet_id = f"{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    rule = {"name": "extra", "direction": "Inbound", "priority": 150, **rule_inputs}
+    resources = [
+        policy([("vm-a", [22])]),
+        res("azure-native:network:NetworkSecurityGroup", "nsg", {"securityRules": [rule]} if inline else {}, nsg_id),
+        res(
+            "azure-native:network:Subnet",
+            "s",
+            {"networkSecurityGroup": {"id": nsg_id}} if via_subnet else {},
+            subnet_id,
+        ),
+        res(
+            "azure-native:network:NetworkInterface",
+            "nic",
+            {
+                "ipConfigurations": [{"subnet": {"id": subnet_id}}],
+                **({} if via_subnet else {"networkSecurityGroup": {"id": nsg_id}}),
+            },
+            nic_id,
+        ),
+        res(
+            "azure-native:compute:VirtualMachine",
+            "vm",
+            {"networkProfile": {"networkInterfaces": [{"id": nic_id}]}},
+            vm_id,
+        ),
+    ]
+    if not inline:
+        resources.append(
+            res(
+                "azure-native:network:SecurityRule",
+                "extra",
+                {"securityRuleName": "extra", **rule},
+                f"{nsg_id}/securityRules/extra",
+            )
+        )
+    return {"resources": resources}
+
+
+def test_a_standing_allow_rule_on_a_jit_port_is_reported_as_always_open():
+    allow = {"access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "Internet", "destinationPortRange": "20-25"}
+    for inline in (False, True):
+        for via_subnet in (False, True):
+            [port] = summarize(nsg_estate(allow, inline, via_subnet))
+            assert [(r.nsg, r.name, r.priority, r.sources) for r in port.always_open] == [
+                ("nsg", "extra", 150, ("Internet",))
+            ]
+    for harmless in (
+        {**allow, "access": "Deny"},
+        {**allow, "protocol": "Udp"},
+        {**allow, "destinationPortRange": "443"},
+        {**allow, "direction": "Outbound"},
+    ):
+        assert summarize(nsg_estate(harmless))[0].always_open == []
+
+
+def test_adding_a_standing_allow_rule_is_a_widening():
+    deny = {"access": "Deny", "protocol": "*", "sourceAddressPrefix": "*", "destinationPortRange": "22"}
+    allow = {
+        "access": "Allow",
+        "protocol": "*",
+        "sourceAddressPrefixes": ["10.0.0.0/8"],
+        "destinationPortRanges": ["22"],
+    }
+    [change] = access_delta(summarize(nsg_estate(deny)), summarize(nsg_estate(allow)))
+    assert (change.kind, change.widening) == ("always-open", True)
+    assert change.text == "always open without JIT: NSG rule nsg/extra (priority 150) from 10.0.0.0/8 on vm-a port 22"
+
+
+def test_our_own_components_dev_stack_records_what_the_summary_needs(tmp_path):
+    from azure_jit_access.cli.main import main
+
+    base = tmp_path / "base.json"
+    head = tmp_path / "head.json"
+    assert main(["preview", "--stack", "dev", "--format", "json", "--output", str(base)]) == 0
+    args = ["preview", "--stack", "dev", "--config", "azure-jit-access:maxRequestAccessDuration=PT1H"]
+    assert main([*args, "--compare", str(base), "--format", "json", "--output", str(head)]) == 0
+    access = __import__("json").loads(head.read_text())["access"]
+    assert {(p["vm"], p["port"]) for p in access["ports"]} == {
+        ("vm-web-01", 22),
+        ("vm-win-01", 3389),
+        ("vm-win-01", 5985),
+        ("vm-win-01", 5986),
+    }
+    port = access["ports"][0]
+    # The dev stack's requester group holds initiate itself, so approval can be bypassed: direct, said plainly.
+    assert port["mode"] == "direct"
+    assert [(q["kind"], q["workflow"]) for q in port["requesters"]] == [
+        ("Group", None),
+        ("ServicePrincipal", "approvals-workflow"),
+    ]
+    assert (port["addresses"], port["alwaysOpen"]) == (17, [])
+    every = ["vm-web-01 port 22", "vm-win-01 port 3389", "vm-win-01 port 5985", "vm-win-01 port 5986"]
+    assert access["delta"] == {
+        "widenings": [],
+        "narrowings": [{"kind": "duration", "text": "cap PT3H to PT1H on every port", "ports": every}],
+    }

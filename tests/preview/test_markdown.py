@@ -62,7 +62,7 @@ def test_mermaid_shows_components_as_subgraphs_and_cross_component_references():
     diagram = mermaid(to_json_document(small_result()))
     lines = diagram.splitlines()
     assert lines[0] == "flowchart LR"
-    assert '    subgraph c1["+ JitProtectedVm<br/>web"]' in lines
+    assert '    subgraph c1["+ JitProtectedVm web"]' in lines
     assert '        n2["+ NetworkInterface<br/>web-nic"]:::create' in lines
     assert '        n3["+ NetworkSecurityGroup<br/>web-nsg"]:::create' in lines
     assert '    n4["+ ResourceGroup<br/>rg"]:::create' in lines
