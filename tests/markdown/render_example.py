@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--golden", default=str(ROOT / "tests/markdown/golden/review-change.md"))
     parser.add_argument("--output", default=str(ROOT / "docs/review-example.png"))
-    parser.add_argument("--height", type=int, default=1900)
+    parser.add_argument("--height", type=int, default=1560)
     args = parser.parse_args(argv)
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
