@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         html_file = Path(tmp) / "comment.html"
         html_file.write_text(page(Path(args.golden).read_text(encoding="utf-8")), encoding="utf-8")
         command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--allow-file-access-from-files",
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--allow-file-access-from-files",
             f"--window-size=1150,{args.height}", "--virtual-time-budget=10000",
             f"--screenshot={Path(args.output).resolve()}", html_file.as_uri(),
         ]  # fmt: skip
