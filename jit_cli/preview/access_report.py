@@ -54,6 +54,12 @@ def _who(port: PortAccess) -> str:
 
 def markdown_lines(doc: dict[str, Any], changes: Any = None, collapse_rows: int = 10) -> list[str]:
     """`#### Access`: the delta as a list (widenings first, marked ⚠️), then a table per VM and port."""
+    delta, table = markdown_sections(doc, changes, collapse_rows)
+    return delta + table
+
+
+def markdown_sections(doc: dict[str, Any], changes: Any = None, collapse_rows: int = 10) -> tuple[list[str], list[str]]:
+    """The heading with the delta, and the table: a long report may shorten the table, never the delta."""
     ports = summarize(doc)
     delta = _delta(doc, changes)
     lines = ["#### Access", ""]
@@ -62,7 +68,7 @@ def markdown_lines(doc: dict[str, Any], changes: Any = None, collapse_rows: int 
         lines += _delta_lines(delta, "- ", "⚠️ **wider:** ", "✅ narrower: ")
         lines.append("")
     if not ports:
-        return lines + ["No JIT-requestable ports in this program.", ""]
+        return lines + ["No JIT-requestable ports in this program.", ""], []
     table = ["| VM | Port | Who may request | Sources | Max duration | Approved by |", "|---|---|---|---|---|---|"]
     for p in ports:
         count = "any address" if p.addresses is None else f"{p.addresses} addresses"
@@ -76,5 +82,5 @@ def markdown_lines(doc: dict[str, Any], changes: Any = None, collapse_rows: int 
         )
     title = f"Access after this change ({len(ports)} ports)" if delta is not None else f"Access ({len(ports)} ports)"
     if len(ports) <= collapse_rows:
-        return lines + [f"**{title}**", "", *table, ""]
-    return lines + [f"<details><summary>{title}</summary>", "", *table, "", "</details>", ""]
+        return lines, [f"**{title}**", "", *table, ""]
+    return lines, [f"<details><summary>{title}</summary>", "", *table, "", "</details>", ""]

@@ -139,9 +139,10 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
     ]
     outputs = ["```json", json.dumps(doc["outputs"], indent=2, sort_keys=True), "```"] if doc["outputs"] else []
     title = "#### Diagram of the change" if changes is not None else "#### Architecture"
+    access_delta, access_table = access_report.markdown_sections(doc, changes, COLLAPSE_ROWS)
     sections = [
-        _headline(result, changes),
-        access_report.markdown_lines(doc, changes, COLLAPSE_ROWS),
+        _headline(result, changes) + access_delta,  # the first section is never cut
+        access_table,
         _violation_lines(result, names),
         _change_lines(changes),
         [title, "", "```mermaid", mermaid(doc, changes), "```", "", LEGEND, ""],

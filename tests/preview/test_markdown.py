@@ -108,3 +108,25 @@ def test_the_raw_program_renders_with_its_jit_policy_edges():
     text = render_markdown(result)
     assert "SecurityRule<br/>deny-22" in text
     assert "✅ no mandatory violations" in text
+
+
+def test_truncation_never_cuts_what_the_change_does_to_access():
+    port = {
+        "number": 22,
+        "protocol": "TCP",
+        "allowedSourceAddressPrefix": "10.0.0.1",
+        "maxRequestAccessDuration": "PT8H",
+    }
+    vms = [{"id": f"/s/vm-{i:04d}", "ports": [dict(port)]} for i in range(400)]
+    jit = Resource("urn:jit", "azure-native:security:JitNetworkAccessPolicy", "jit", None, {"virtualMachines": vms})
+    rules = [
+        Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:04d}-" + "x" * 40, None, {})
+        for i in range(3000)
+    ]
+    result = PreviewResult("p", "s", [jit, *rules])
+    base = copy.deepcopy(to_json_document(result))
+    for vm in base["resources"][0]["inputs"]["virtualMachines"]:
+        vm["ports"][0]["maxRequestAccessDuration"] = "PT3H"
+    text = render_markdown(result, compare(base, to_json_document(result)))
+    assert len(text) < 65_536 and TRUNCATED_NOTE in text
+    assert "- ⚠️ **wider:** cap PT3H to PT8H on every port" in text.splitlines()[:12]
