@@ -14,6 +14,7 @@ import ipaddress
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from azure_jit_access.cli.preview.access_builtin_roles import BUILTIN_ROLES
 from azure_jit_access.cli.preview.access_nsg import StandingRule, standing_for, standing_rules
 from azure_jit_access.cli.preview.arm_state import stable_guid
 from azure_jit_access.rules.roles import INITIATE_ACTION, action_matches
@@ -23,20 +24,6 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 WORKFLOW = "azure-native:logic:Workflow"
 ANY_SOURCE = frozenset({"*", "any", "internet"})
-
-# Common built-in roles with the permissions that decide initiate (Microsoft Learn, "Azure built-in roles"):
-# Owner and Contributor hold `*`, Security Admin `Microsoft.Security/*`; Reader only `*/read`, Network
-# Contributor `Microsoft.Network/*`. Any other role the program does not define may grant it: shown as such.
-BUILTIN_ROLES: dict[str, tuple[str, list[dict[str, list[str]]]]] = {
-    "acdd72a7-3385-48ef-bd42-f606fba81ae7": ("Reader", [{"actions": ["*/read"]}]),
-    "4d97b98b-1d4f-4787-a291-c67834d212e7": ("Network Contributor", [{"actions": ["Microsoft.Network/*"]}]),
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": ("Owner", [{"actions": ["*"]}]),
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": (
-        "Contributor",
-        [{"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write"]}],
-    ),
-    "fb1c8493-542b-48eb-b624-b4c8fea62acd": ("Security Admin", [{"actions": ["Microsoft.Security/*"]}]),
-}
 
 
 @dataclass

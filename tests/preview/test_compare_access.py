@@ -8,6 +8,7 @@ Facts relied on (AZURE_FACTS.md): JIT's only authorisation is RBAC on
 import copy
 
 from azure_jit_access.cli.preview.access import address_count, addresses_not_in, networks, summarize
+from azure_jit_access.cli.preview.access_builtin_roles import BUILTIN_ROLES
 from azure_jit_access.cli.preview.access_delta import access_delta
 from azure_jit_access.cli.preview.arm_state import stable_guid
 
@@ -268,4 +269,26 @@ def test_our_own_components_dev_stack_records_what_the_summary_needs(tmp_path):
     assert access["delta"] == {
         "widenings": [],
         "narrowings": [{"kind": "duration", "text": "cap PT3H to PT1H on every port", "ports": every}],
+    }
+
+
+def test_built_in_roles_grant_initiate_as_their_published_permissions_say():
+    # Microsoft Learn, "Azure built-in roles" (privileged, security, networking, general): Owner and
+    # Contributor hold `*`, Security Admin `Microsoft.Security/*`; Reader `*/read`, Network Contributor
+    # `Microsoft.Network/*`.
+    grants = {}
+    for guid in BUILTIN_ROLES:
+        doc = {
+            "resources": [
+                policy([("vm-a", [22])]),
+                assign("x", "g", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+            ]
+        }
+        grants[BUILTIN_ROLES[guid][0]] = summarize(doc)[0].mode == "direct"
+    assert grants == {
+        "Owner": True,
+        "Contributor": True,
+        "Security Admin": True,
+        "Reader": False,
+        "Network Contributor": False,
     }
