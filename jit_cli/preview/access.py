@@ -63,6 +63,19 @@ class PortAccess:
         return (self.vm_id.lower(), self.port, self.protocol.upper())
 
     @property
+    def any_source(self) -> bool:
+        """Whether a source is the whole internet (`*`, `Any`, `Internet`), not merely unknown."""
+        return any(s.lower() in ANY_SOURCE for s in self.sources)
+
+    def count_text(self) -> str:
+        """`17 addresses`, `any address`, or `address count unknown` (a service tag or an unknown value)."""
+        if self.any_source:
+            return "any address"
+        if self.addresses is None:
+            return "address count unknown"
+        return f"{self.addresses} address" + ("" if self.addresses == 1 else "es")
+
+    @property
     def people(self) -> list[Requester]:
         return [r for r in self.requesters if r.workflow is None]
 
@@ -175,7 +188,8 @@ def approvers_of(workflow: dict[str, Any]) -> list[str]:
     for name, param in parameters.items():
         if "approver" in name.lower() and isinstance(param, dict):
             value = param.get("value")
-            return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+            items = value if isinstance(value, list) else str(value).replace(",", ";").split(";")
+            return [str(v).strip() for v in items if str(v).strip()]
     return sorted(set(_find_approvers(inputs.get("definition") or {}, parameters)))
 
 

@@ -27,10 +27,6 @@ def _where(port: PortAccess) -> str:
     return f"{port.vm} port {port.port}"
 
 
-def _count(n: int | None) -> str:
-    return "any address" if n is None else f"{n} address" + ("" if n == 1 else "es")
-
-
 def describe_port(port: PortAccess) -> str:
     """`direct for Group 6f2c…, from 203.0.113.0/28 (16 addresses), up to PT3H` style summary of one port."""
     who = ", ".join(f"{q.kind} {q.principal[:8]}" for q in port.people) or "nobody in this program"
@@ -41,7 +37,7 @@ def describe_port(port: PortAccess) -> str:
         who = "via approval workflow " + ", ".join(flows)
         if port.approvers:
             who += f" (approved by {', '.join(port.approvers)})"
-    text = f"{port.mode}: {who}; from {', '.join(port.sources)} ({_count(port.addresses)}); up to {port.max_duration}"
+    text = f"{port.mode}: {who}; from {', '.join(port.sources)} ({port.count_text()}); up to {port.max_duration}"
     if port.always_open:
         text += "; ALWAYS OPEN without JIT: " + "; ".join(r.describe() for r in port.always_open)
     return text
@@ -60,7 +56,9 @@ def _source_changes(old: PortAccess, new: PortAccess) -> list[tuple[bool, str]]:
     old_nets, new_nets = networks(old.sources), networks(new.sources)
     if old.addresses is None or new.addresses is None or old_nets is None or new_nets is None:
         text = f"sources {', '.join(old.sources)} changed to {', '.join(new.sources)}"
-        return [(new.addresses is None, text + (" (any address)" if new.addresses is None else ""))]
+        # Without address arithmetic, anything but a pure removal may widen: say so rather than guess.
+        wider = not old.any_source and (new.any_source or not set(new.sources) <= set(old.sources))
+        return [(wider, f"{text} ({new.count_text()})")]
     added = [s for s in new.sources if s not in old.sources]
     removed = [s for s in old.sources if s not in new.sources]
     gained, lost = addresses_not_in(new_nets, old_nets), addresses_not_in(old_nets, new_nets)

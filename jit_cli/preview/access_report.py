@@ -71,8 +71,7 @@ def markdown_sections(doc: dict[str, Any], changes: Any = None, collapse_rows: i
         return lines + ["No JIT-requestable ports in this program.", ""], []
     table = ["| VM | Port | Who may request | Sources | Max duration | Approved by |", "|---|---|---|---|---|---|"]
     for p in ports:
-        count = "any address" if p.addresses is None else f"{p.addresses} addresses"
-        sources = "<br>".join(f"`{s}`" for s in p.sources) + f" ({count})"
+        sources = "<br>".join(f"`{s}`" for s in p.sources) + f" ({p.count_text()})"
         for rule in p.always_open:
             sources += f"<br>⚠️ **always open** via `{rule.nsg}/{rule.name}` from {', '.join(rule.sources)}"
         approvers = ", ".join(p.approvers) or ("—" if p.mode != "approval" else "unknown")

@@ -292,3 +292,32 @@ def test_built_in_roles_grant_initiate_as_their_published_permissions_say():
         "Reader": False,
         "Network Contributor": False,
     }
+
+
+def test_any_source_and_unknown_sources_are_told_apart_and_judged_safely():
+    base = summarize(approval_estate(sources=("10.0.0.1",)))
+    anywhere = summarize(approval_estate(sources=("Internet",)))
+    tagged = summarize(approval_estate(sources=("AzureCloud",)))
+    assert (anywhere[0].count_text(), tagged[0].count_text(), base[0].count_text()) == (
+        "any address",
+        "address count unknown",
+        "1 address",
+    )
+    [opened] = access_delta(base, anywhere)
+    assert (opened.widening, opened.text) == (
+        True,
+        "sources 10.0.0.1 changed to Internet (any address) on vm-a port 22",
+    )
+    [tag] = access_delta(base, tagged)
+    assert tag.widening  # a service tag cannot be counted: treated as a widening, never as safe
+    [closed] = access_delta(anywhere, base)
+    assert closed.widening is False
+
+
+def test_approvers_given_as_one_string_are_split():
+    doc = approval_estate()
+    doc["resources"][2] = {
+        **WORKFLOW,
+        "inputs": {**WORKFLOW["inputs"], "parameters": {"approvers": {"value": "a@x.com; b@x.com"}}},
+    }
+    assert summarize(doc)[0].approvers == ["a@x.com", "b@x.com"]
