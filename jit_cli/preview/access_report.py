@@ -49,6 +49,9 @@ def _who(port: PortAccess) -> str:
         return "nobody in this program"
     shown = port.people if port.mode == "direct" else [q for q in port.requesters if q.workflow]
     names = [f"workflow {q.workflow}" if q.workflow else f"{q.kind} `{q.principal}` ({q.role})" for q in shown]
+    flows = sorted({q.workflow for q in port.requesters if q.workflow})
+    if port.mode == "direct" and flows:
+        names.append(f"also workflow {', '.join(flows)} (its approval can be bypassed)")
     return f"**{port.mode}**: " + "<br>".join(names)
 
 
