@@ -75,6 +75,7 @@ def test_a_1000_vm_estate_stays_under_the_cap_and_readable():
     diagram = mermaid(doc)
     nodes = node_lines(diagram)
     assert len(nodes) <= MAX_NODES + 1 and len(diagram) < 10_000
+    assert len(diagram.splitlines()) < 40  # docs/review.md says so
     assert '    n16["+ 997 more JitProtectedVm (4985 resources)"]:::create' in diagram.splitlines()
     assert len([line for line in diagram.splitlines() if "-.->" in line]) <= MAX_EDGES
     assert parse_mermaid([diagram])[0]["ok"]
