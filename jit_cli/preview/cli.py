@@ -121,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from azure_jit_access.cli.preview import packs as pack_mod
     from azure_jit_access.cli.preview.engine import ProgramError, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
+    from azure_jit_access.cli.preview.violation_groups import policy_docs
 
     try:
         project = load_project(Path(args.program), args.stack, args.config)
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result.violations = pack_mod.evaluate_packs(loaded, result.resources, configs or None, result.wire_inputs)
+        result.policy_docs = policy_docs(loaded)
     except pack_mod.PackError as err:
         return _fail(str(err), err, args.debug)
     except Exception as err:  # noqa: BLE001 - a crashing policy must not look like a pass

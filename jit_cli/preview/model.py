@@ -51,6 +51,8 @@ class PreviewResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    policy_docs: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Per `pack/policy`, what the policy says about itself (violation_groups.PolicyDoc): fix and docs link."""
     wire_inputs: dict[str, dict] = field(default_factory=dict, repr=False)
     """Per URN, the inputs as the engine sends them to analyzers (secrets still marked)."""
 

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from azure_jit_access.cli.preview import access_report
 from azure_jit_access.cli.preview.compare import Changes, format_diff
 from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
 
@@ -70,6 +71,7 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
         ],
         "summary": summary(result),
     }
+    doc["access"] = access_report.access_json(doc, changes)
     if changes is not None:
         doc["changes"] = changes.to_json()
     return doc
@@ -129,6 +131,7 @@ def _names(result: PreviewResult) -> dict[str | None, str]:
 def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
     """The resource tree, outputs, violations grouped by enforcement level, then a one-line summary."""
     lines = [f"Previewing {result.project} stack {result.stack!r} offline (mock engine, no cloud calls)", ""]
+    lines += [*access_report.text_lines(to_json_document(result), changes), ""]
     lines += _tree_lines(result, changes)
     if changes is not None and changes.update:
         lines += ["", "Changes:"]
