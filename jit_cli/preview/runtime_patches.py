@@ -35,6 +35,7 @@ _LIBRARY_DIRS = tuple(
 )
 _user_file: dict[str, bool] = {}
 _source_root: list[str | None] = [None]
+_CONSTRUCTORS = ("__init__", "_internal_init")
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -100,17 +101,25 @@ def _is_user_file(filename: str) -> bool:
 
 
 def program_position() -> tuple[str, int] | None:
-    """The innermost frame in the program's folder (else in any non-library file): the line that built it.
+    """The line that constructed the resource being registered: the innermost frame that is not the
+    resource's own constructor chain, in the program's folder (else in any non-library file).
 
     One walk up the frames (`f_back`), no `traceback.extract_stack()`, which formats every frame and cost
-    about a millisecond per resource under components.
+    about a millisecond per resource under components. The object under construction is the `self` of the
+    SDK's `Resource.__init__`; frames of its own class constructors (a component's `__init__`) are skipped,
+    so a component is placed at the program line that built it, its children at the lines inside it.
     """
     root = _source_root[0]
     fallback = None
-    frame = sys._getframe(1)
+    constructing = None
+    frame = sys._getframe(2)  # skip this function and its caller in this module
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if _is_user_file(filename) and not filename.endswith("runtime_patches.py"):
+        code = frame.f_code
+        filename = code.co_filename
+        in_constructor = code.co_name in _CONSTRUCTORS
+        if in_constructor and constructing is None:
+            constructing = frame.f_locals.get("self")
+        elif _is_user_file(filename) and not (in_constructor and frame.f_locals.get("self") is constructing):
             if root is None or filename.startswith(root):
                 return filename, frame.f_lineno
             if fallback is None:
