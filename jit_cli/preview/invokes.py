@@ -15,6 +15,7 @@ from typing import Any
 
 from azure_jit_access.cli.preview import arm_state
 from azure_jit_access.cli.preview.model import UNKNOWN_WIRE as UNKNOWN
+
 CLIENT_CONFIG_TOKENS = ("azure-native:authorization:getClientConfig", "azure:core/getClientConfig:getClientConfig")
 
 
@@ -55,7 +56,11 @@ def _storage_keys(args: dict[str, Any]) -> list[dict[str, Any]]:
     # Shape of Microsoft.Storage listKeys (StorageAccountListKeysResult): key1 and key2, FULL permission.
     seed = f"{args.get('resourceGroupName')}/{args.get('accountName')}"
     return [
-        {"keyName": name, "permissions": "FULL", "value": "mock-key-" + arm_state.stable_guid("storage-key", seed, name)}
+        {
+            "keyName": name,
+            "permissions": "FULL",
+            "value": "mock-key-" + arm_state.stable_guid("storage-key", seed, name),
+        }
         for name in ("key1", "key2")
     ]
 

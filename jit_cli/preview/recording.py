@@ -318,11 +318,17 @@ class RecordingMonitor(MockMonitor):
             timeouts = request.customTimeouts
             options["customTimeouts"] = {
                 key: value
-                for key, value in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete))
+                for key, value in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
                 if value
             }
         aliases = [json_format.MessageToDict(alias) for alias in request.aliases] + list(request.aliasURNs)
         options["aliases"] = aliases
         if request.provider:
             options["provider"] = request.provider
+        if request.version:
+            options["version"] = request.version
         return options

@@ -95,7 +95,9 @@ async def wait_until_quiet(await_all_outstanding_tasks: bool = True) -> None:
 def _is_user_file(filename: str) -> bool:
     known = _user_file.get(filename)
     if known is None:
-        known = not filename.startswith("<") and not filename.startswith(_LIBRARY_DIRS) and "site-packages" not in filename
+        known = (
+            not filename.startswith("<") and not filename.startswith(_LIBRARY_DIRS) and "site-packages" not in filename
+        )
         _user_file[filename] = known
     return known
 
@@ -135,7 +137,9 @@ def _one_frame_stack_trace():
     if position is None:
         return source_pb2.StackTrace()
     uri = Path(position[0]).as_uri()
-    return source_pb2.StackTrace(frames=[source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=position[1]))])
+    return source_pb2.StackTrace(
+        frames=[source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=position[1]))]
+    )
 
 
 def install(source_root: str | None = None) -> bool:
