@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
 
-__all__ = ["ProgramError", "run", "run_project_folder", "evaluate_policies", "inputs_by_name"]
+__all__ = ["run", "run_project_folder", "evaluate_policies", "inputs_by_name"]
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,8 @@ import base64
 import pytest
 
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs, validate_bastion_args
-from azure_jit_access.testing import run
 from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs
+from azure_jit_access.testing import run
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from azure_jit_access.testing import run
 from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs, resolve_extensions
+from azure_jit_access.testing import run
 
 PRICING = "azure-native:security:Pricing"
 SUB = "11111111-2222-4333-8444-555555555555"

@@ -5,7 +5,6 @@ import base64
 import pulumi
 import pytest
 
-from azure_jit_access.testing import run
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.jit_policy import (
     JitAccessPolicy,
@@ -14,6 +13,7 @@ from azure_jit_access.jit_policy import (
     JitVirtualMachine,
     resolve_policy,
 )
+from azure_jit_access.testing import run
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()

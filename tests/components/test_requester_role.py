@@ -4,7 +4,6 @@ import pulumi
 import pytest
 from pulumi_azure_native import resources
 
-from azure_jit_access.testing import run
 from azure_jit_access.requester_role import (
     JitRequesterRole,
     JitRequesterRoleArgs,
@@ -16,6 +15,7 @@ from azure_jit_access.requester_role import (
     validate_assignee,
     validate_requester_actions,
 )
+from azure_jit_access.testing import run
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-vms"
