@@ -1,9 +1,11 @@
 """Answers to provider functions (invokes), shaped like the SDK's result types.
 
 A real preview calls the provider, which answers with the function's result type. Offline, the engine
-answers with the same shape: the fields the result class declares (read from the installed SDK), each with a
-modelled value where the engine has one (ids, names, the client config, storage keys) and unknown otherwise.
-The function's arguments are never echoed back as its result.
+answers with the same shape: the fields the result class declares (read from the installed SDK), with a
+modelled value where the engine has one (ids, names, the client config, storage keys) and no value (None)
+otherwise. The function's arguments are never echoed back as its result. Unmodelled fields cannot be
+unknown: the SDK's result classes type-check every field (`Expected argument 'address_space' to be a
+dict`), and an unknown there would crash the program where the real preview gives a value.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import re
 from typing import Any
 
 from azure_jit_access.cli.preview import arm_state
-from azure_jit_access.cli.preview.model import UNKNOWN_WIRE as UNKNOWN
 
 CLIENT_CONFIG_TOKENS = ("azure-native:authorization:getClientConfig", "azure:core/getClientConfig:getClientConfig")
 
@@ -66,7 +67,7 @@ def _storage_keys(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def answer(token: str, args: dict[str, Any], subscription_id: str, tenant_id: str) -> dict[str, Any]:
-    """The result of invoke `token` with `args`: modelled values, unknown for every other declared field."""
+    """The result of invoke `token` with `args`: modelled values of the declared fields, nothing else."""
     if token in CLIENT_CONFIG_TOKENS:
         return {
             "clientId": arm_state.DEFAULT_CLIENT_ID,
@@ -86,4 +87,4 @@ def answer(token: str, args: dict[str, Any], subscription_id: str, tenant_id: st
     fields = result_fields(token)
     if fields is None:
         return modelled
-    return {field: modelled.get(field, UNKNOWN) for field in fields}
+    return {field: modelled[field] for field in fields if field in modelled}

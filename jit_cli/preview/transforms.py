@@ -96,8 +96,7 @@ def transform_resource(request, tokens: Iterable[str]):
             properties=changed.object,
             options=_options(changed),
         )
-        response = resource_pb2.TransformResponse()
-        response.ParseFromString(_call(token, transform_request.SerializeToString()).response)
+        response = _call(token, transform_request.SerializeToString())  # a TransformResponse
         if response.HasField("properties"):
             changed.object.CopyFrom(response.properties)
         if response.HasField("options"):
@@ -120,8 +119,7 @@ def transform_invoke(request, tokens: Iterable[str]):
             args=changed.args,
             options=resource_pb2.TransformInvokeOptions(provider=changed.provider, version=changed.version),
         )
-        response = resource_pb2.TransformInvokeResponse()
-        response.ParseFromString(_call(token, transform_request.SerializeToString()).response)
+        response = _call(token, transform_request.SerializeToString())  # a TransformInvokeResponse
         if response.HasField("args"):
             changed.args.CopyFrom(response.args)
         if response.HasField("options"):
