@@ -1,4 +1,5 @@
 """Applies a callback to an output no engine models (a storage account's web endpoint)."""
+
 import pulumi
 from pulumi_azure_native import resources, storage
 

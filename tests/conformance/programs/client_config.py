@@ -1,4 +1,5 @@
 """Reads the client config through azure-native and through classic azure's token."""
+
 import pulumi
 from pulumi_azure_native import authorization
 

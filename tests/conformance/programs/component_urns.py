@@ -1,4 +1,5 @@
 """A component inside a component: URNs carry the whole parent type chain."""
+
 import pulumi
 from pulumi_azure_native import resources
 

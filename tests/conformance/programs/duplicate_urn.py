@@ -1,4 +1,5 @@
 """Declares two resources with the same type and name."""
+
 from pulumi_azure_native import resources
 
 resources.ResourceGroup("same")

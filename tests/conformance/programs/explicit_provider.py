@@ -1,4 +1,5 @@
 """One resource group through the default provider, one through an explicit provider."""
+
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import resources

@@ -1,4 +1,5 @@
 """Looks up an existing virtual network by name."""
+
 import pulumi
 from pulumi_azure_native import network
 

@@ -1,4 +1,5 @@
 """Reads an object config value as JSON text and as an object."""
+
 import pulumi
 
 config = pulumi.Config()

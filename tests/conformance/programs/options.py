@@ -1,4 +1,5 @@
 """Sets every resource option a preview records."""
+
 import pulumi
 from pulumi_azure_native import resources
 

@@ -1,4 +1,5 @@
 """Prints to stdout while it runs."""
+
 import pulumi
 
 print("hello from the program")

@@ -1,4 +1,5 @@
 """Raises an exception at a known line."""
+
 import pulumi
 
 pulumi.export("before", 1)

@@ -1,4 +1,5 @@
 """Builds a remote (multi-language) component, whose provider would construct its children."""
+
 import pulumi
 
 

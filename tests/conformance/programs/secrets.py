@@ -1,4 +1,5 @@
 """Exports a secret config value and a plain one."""
+
 import pulumi
 
 config = pulumi.Config()

@@ -1,4 +1,5 @@
 """Resources built at known lines, one inside a component."""
+
 import pulumi
 from pulumi_azure_native import resources
 

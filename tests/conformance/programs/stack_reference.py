@@ -1,4 +1,5 @@
 """Reads another stack's output through a StackReference."""
+
 import pulumi
 
 network = pulumi.StackReference("acme/network/prod")

@@ -1,4 +1,5 @@
 """Reads the first storage account key from the listKeys invoke."""
+
 import pulumi
 from pulumi_azure_native import storage
 

@@ -1,4 +1,5 @@
 """A resource transform in ResourceOptions(transforms=...) adds a tag; a parent's transform reaches children."""
+
 import pulumi
 from pulumi_azure_native import resources
 

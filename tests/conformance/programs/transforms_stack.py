@@ -1,11 +1,14 @@
 """A stack transform protects every resource group; an invoke transform rewrites an invoke's argument."""
+
 import pulumi
 from pulumi_azure_native import network, resources
 
 
 def protect(args: pulumi.ResourceTransformArgs):
     if args.type_ == "azure-native:resources:ResourceGroup":
-        return pulumi.ResourceTransformResult(args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=True)))
+        return pulumi.ResourceTransformResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=True))
+        )
     return None
 
 

@@ -1,4 +1,5 @@
 """A storage account with a user-assigned managed identity."""
+
 import pulumi
 from pulumi_azure_native import managedidentity, storage
 

@@ -1,10 +1,14 @@
 """Violations naming another resource's URN, a resource URN from a stack policy, and none."""
+
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
 
 
 def resource_policy(args, report):
     if args.name == "first":
-        report("reported while analyzing first, naming the stack", "urn:pulumi:test::conformance::pulumi:pulumi:Stack::conformance-test")
+        report(
+            "reported while analyzing first, naming the stack",
+            "urn:pulumi:test::conformance::pulumi:pulumi:Stack::conformance-test",
+        )
 
 
 def stack_policy(args, report):

@@ -1,4 +1,5 @@
 """A policy whose limit comes from its config schema, the pack's initial config and the user's file."""
+
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, PolicyPack, ResourceValidationPolicy
 
 

@@ -1,4 +1,5 @@
 """Three policies at three enforcement levels, all flagging the resource group named 'bad'."""
+
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
 
@@ -11,10 +12,12 @@ PolicyPack(
     name="levels",
     enforcement_level=EnforcementLevel.ADVISORY,
     policies=[
-        ResourceValidationPolicy(name="must", description="m", validate=flag_bad,
-                                 enforcement_level=EnforcementLevel.MANDATORY),
+        ResourceValidationPolicy(
+            name="must", description="m", validate=flag_bad, enforcement_level=EnforcementLevel.MANDATORY
+        ),
         ResourceValidationPolicy(name="should", description="a", validate=flag_bad),
-        ResourceValidationPolicy(name="off", description="d", validate=flag_bad,
-                                 enforcement_level=EnforcementLevel.DISABLED),
+        ResourceValidationPolicy(
+            name="off", description="d", validate=flag_bad, enforcement_level=EnforcementLevel.DISABLED
+        ),
     ],
 )

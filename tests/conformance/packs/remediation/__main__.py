@@ -1,4 +1,5 @@
 """A remediate-level policy that adds a managed-by tag to every resource group."""
+
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
 

@@ -1,6 +1,7 @@
 """Reads stack config at import time and the runtime's project, stack and preview flag in a policy."""
+
 import pulumi
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 
 TEAM = pulumi.Config("conformance").require("team")  # at import: needs the stack config in place
 

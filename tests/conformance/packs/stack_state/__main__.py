@@ -1,4 +1,5 @@
 """A stack policy that reads a resource's computed state (a managed identity's principal id)."""
+
 from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 
 

@@ -1,4 +1,5 @@
 """A mandatory policy that reads a tag whose value is unknown during preview."""
+
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
 
