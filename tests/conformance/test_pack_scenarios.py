@@ -140,7 +140,7 @@ def test_stack_policies_see_parents_dependencies_and_property_dependencies(previ
 
 
 def test_violations_are_attributed_as_the_cli_does(preview):
-    """A resource policy's violation is filed under the analyzed resource; a stack policy's under its URN or the stack."""
+    """Resource policies' violations go to the analyzed resource; stack policies' to the URN they name, or the stack."""
     run = preview("options", packs=["attribution"])
     attributed = sorted((v["policy"], (v["urn"] or "(stack)").rsplit("::", 1)[-1]) for v in run.doc["violations"])
     assert attributed == [("resource-level", "first"), ("stack-level", "(stack)"), ("stack-level", "second")]
