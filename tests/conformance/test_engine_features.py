@@ -7,9 +7,15 @@ the fixtures are our own, and each test's docstring states the CLI behaviour it 
 
 import json
 
-from tests.conformance.conftest import SUBSCRIPTION
+from tests.conformance.conftest import PROGRAMS, SUBSCRIPTION
 
 RG = "azure-native:resources:ResourceGroup"
+
+
+def line_of(program: str, code: str) -> int:
+    """The line of a fixture program holding `code` (fixtures are ruff-formatted, so no fixed numbers)."""
+    lines = (PROGRAMS / f"{program}.py").read_text().splitlines()
+    return next(number for number, text in enumerate(lines, 1) if code in text)
 
 
 def test_program_runs_as_a_preview(preview):
@@ -160,11 +166,15 @@ def test_source_positions_name_the_constructing_line(preview):
     """Each resource records the program file and line that constructed it (the SDK's sourcePosition)."""
     run = preview("source_positions")
     assert run.code == 0
-    assert run.resource("top")["source"] == {"file": "__main__.py", "line": 13}
-    assert run.resource("box")["source"] == {"file": "__main__.py", "line": 14}
-    assert run.resource("box-rg")["source"] == {"file": "__main__.py", "line": 9}
+    top = line_of("source_positions", 'resources.ResourceGroup("top")')
+    assert run.resource("top")["source"] == {"file": "__main__.py", "line": top}
+    assert run.resource("box")["source"] == {"file": "__main__.py", "line": line_of("source_positions", 'Box("box")')}
+    assert run.resource("box-rg")["source"] == {
+        "file": "__main__.py",
+        "line": line_of("source_positions", 'ResourceGroup(f"{name}-rg"'),
+    }
     text = preview("source_positions", fmt="text")
-    assert any(line.rstrip().endswith("__main__.py:13") and " top " in line for line in text.stdout.splitlines())
+    assert any(line.endswith(f"__main__.py:{top}") and " top " in line for line in text.stdout.splitlines())
 
 
 def test_secret_outputs_are_masked(preview):
@@ -191,7 +201,8 @@ def test_program_exception_fails_naming_the_line(preview):
     """An unhandled exception fails the preview (exit 2) with the program's file and line, no traceback."""
     run = preview("program_error")
     assert run.code == 2
-    assert "__main__.py:5: ValueError: the network plan is missing" in run.stderr
+    line = line_of("program_error", "raise ValueError")
+    assert f"__main__.py:{line}: ValueError: the network plan is missing" in run.stderr
     assert "Traceback" not in run.stderr
 
 

@@ -3,4 +3,4 @@
 import pulumi
 
 pulumi.export("before", 1)
-raise ValueError("the network plan is missing")  # line 5
+raise ValueError("the network plan is missing")

@@ -7,9 +7,9 @@ from pulumi_azure_native import resources
 class Box(pulumi.ComponentResource):
     def __init__(self, name):
         super().__init__("conformance:index:Box", name)
-        resources.ResourceGroup(f"{name}-rg", opts=pulumi.ResourceOptions(parent=self))  # line 9
+        resources.ResourceGroup(f"{name}-rg", opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})
 
 
-resources.ResourceGroup("top")  # line 13
-Box("box")  # line 14
+resources.ResourceGroup("top")
+Box("box")
