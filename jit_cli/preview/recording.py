@@ -23,66 +23,14 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 
 from azure_jit_access.cli.preview import arm_state, invokes, transforms
 from azure_jit_access.cli.preview.model import UNKNOWN, UNKNOWN_WIRE, Resource
+from azure_jit_access.cli.preview.wire import SECRET_SIG, SIG_KEY, plain_struct, to_wire, unwrap_secrets
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 
 
 class DuplicateUrnError(Exception):
     """Two resources with one URN: the Pulumi CLI refuses the program with this message."""
-
-
-def _normalize_number(value: Any) -> Any:
-    # protobuf Structs carry every number as a double; show integral ones as integers.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def to_wire(value: Any) -> Any:
-    """Engine wire form for analyzers: secrets stay marked, resource references become their id or URN."""
-    if isinstance(value, list):
-        return [to_wire(item) for item in value]
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == RESOURCE_REF_SIG:
-            return value.get("id") or value.get("urn")
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return {SIG_KEY: SECRET_SIG, "value": to_wire(value.get("value"))}
-        return {key: to_wire(item) for key, item in value.items()}
-    return _normalize_number(value)
-
-
-def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None, unknown: Any = UNKNOWN_WIRE) -> Any:
-    """Plain values (what a policy sees as props); the path of every secret goes into `found`.
-
-    Unknown values become `unknown` (the wire sentinel by default; `UNKNOWN` for display).
-    """
-    if isinstance(value, list):
-        return [unwrap_secrets(item, f"{path}[{i}]", found, unknown) for i, item in enumerate(value)]
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            if found is not None:
-                found.append(path)
-            return unwrap_secrets(value.get("value"), path, None, unknown)
-        return {k: unwrap_secrets(v, f"{path}.{k}" if path else k, found, unknown) for k, v in value.items()}
-    if value == UNKNOWN_WIRE:
-        return unknown
-    return value
-
-
-def _plain_struct(values: dict[str, Any]) -> struct_pb2.Struct:
-    """The protobuf form of plain JSON-shaped state (what `rpc.serialize_properties` would give for it).
-
-    The state holds only wire values (strings, numbers, booleans, lists, objects): building the Struct
-    directly avoids running an event loop per registration on the SDK's worker threads, which was a
-    quarter of a large preview's time. Absent values are left out, as the SDK does.
-    """
-    struct = struct_pb2.Struct()
-    struct.update({key: value for key, value in values.items() if value is not None})
-    return struct
 
 
 class ArmMocks(Mocks):
@@ -208,7 +156,7 @@ class RecordingMonitor(MockMonitor):
                 f"stack reference {name!r} has no --stack-outputs {name}=FILE: its outputs are unknown"
             )
         self._record(Resource(urn, request.type, request.name, request.parent or None, {"name": name}, {}, {}), {})
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=_plain_struct(state))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=plain_struct(state))
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -267,7 +215,7 @@ class RecordingMonitor(MockMonitor):
         )
         self._record(resource, wire)
         secret_keys = set(request.additionalSecretOutputs) | {p.split(".")[0].split("[")[0] for p in secret_paths}
-        obj_proto = _plain_struct(state)
+        obj_proto = plain_struct(state)
         for key in secret_keys & set(state):
             secret = struct_pb2.Struct()
             secret.update({SIG_KEY: SECRET_SIG})
