@@ -7,6 +7,8 @@ config or a policy pack is broken (a short message; the traceback only with --de
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 import time
 import traceback
@@ -59,6 +61,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="BASE.json",
         help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
     )
+    parser.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="ORG/PROJECT/STACK=FILE",
+        help="answer StackReference('ORG/PROJECT/STACK') with the outputs in FILE (a JSON object, or another "
+        "stack's `jit preview --format json`); repeatable. Without it a stack reference's outputs are unknown",
+    )
+    parser.add_argument(
+        "--stack-tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a stack tag policies see (args.stack_tags); repeatable",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2) on what the offline preview cannot do as the CLI would (remote components), "
+        "instead of warning",
+    )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
@@ -107,6 +130,36 @@ class _Progress:
             sys.stderr.flush()
 
 
+def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
+    """`KEY=VALUE` flags as a dict; a value without `=` is a usage error naming the flag."""
+    pairs = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} {value!r}: expected KEY=VALUE")
+        pairs[key.strip()] = rest
+    return pairs
+
+
+def read_stack_outputs(values: list[str]) -> dict[str, dict]:
+    """`--stack-outputs ORG/PROJECT/STACK=FILE`: FILE is an outputs object or a `jit preview --format json`."""
+    found = {}
+    for name, path in parse_pairs(values, "--stack-outputs").items():
+        if name.count("/") != 2:
+            raise ValueError(f"--stack-outputs {name!r}: name the stack as ORG/PROJECT/STACK")
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ValueError(f"--stack-outputs {name}: {path}: cannot be read: {err.strerror}") from None
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--stack-outputs {name}: {path}: not valid JSON (line {err.lineno}): {err.msg}") from None
+        outputs = doc.get("outputs") if isinstance(doc, dict) and "resources" in doc else doc
+        if not isinstance(outputs, dict):
+            raise ValueError(f"--stack-outputs {name}: {path}: expected a JSON object of outputs")
+        found[name] = outputs
+    return found
+
+
 def _fail(message: str, err: BaseException | None, debug: bool) -> int:
     if debug and err is not None:
         traceback.print_exception(err)
@@ -119,15 +172,19 @@ def run(args: argparse.Namespace) -> int:
     from azure_jit_access.cli.preview import compare as compare_mod
     from azure_jit_access.cli.preview import markdown, render
     from azure_jit_access.cli.preview import packs as pack_mod
-    from azure_jit_access.cli.preview.engine import ProgramError, run_project
+    from azure_jit_access.cli.preview.engine import ProgramError, configure_stack_settings, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
     from azure_jit_access.cli.preview.violation_groups import policy_docs
 
     try:
         project = load_project(Path(args.program), args.stack, args.config)
         base = compare_mod.load_base(args.compare) if args.compare else None
-    except ConfigError as err:
+        stack_outputs = read_stack_outputs(args.stack_outputs)
+        stack_tags = parse_pairs(args.stack_tag, "--stack-tag")
+    except (ConfigError, ValueError) as err:
         return _fail(str(err), err, args.debug)
+    # As the CLI does, a pack is loaded with the stack's config in place: packs may read it at import.
+    configure_stack_settings(project.project, project.stack, project.config, project.secret_keys)
 
     pack_dirs = (
         [Path(p) for p in args.policy_pack]
@@ -148,8 +205,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"policy pack failed to load: {type(err).__name__}: {err}", err, args.debug)
 
     progress = _Progress(args.format == "text" and sys.stderr.isatty())
+    # The program's own print() must not corrupt a report written to stdout.
+    quiet = contextlib.redirect_stdout(sys.stderr) if not args.output else contextlib.nullcontext()
     try:
-        result = run_project(project, on_register=progress)
+        with quiet:
+            result = run_project(project, on_register=progress, stack_outputs=stack_outputs, strict=args.strict)
     except ProgramError as err:
         progress.done()
         return _fail(f"{project.main}: {err}", err.cause, args.debug)
@@ -161,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     progress.done()
 
     try:
-        result.violations = pack_mod.evaluate_packs(loaded, result.resources, configs or None, result.wire_inputs)
+        pack_mod.evaluate_packs(loaded, result, configs or None, stack_tags=stack_tags, stack_config=project.config)
         result.policy_docs = policy_docs(loaded)
     except pack_mod.PackError as err:
         return _fail(str(err), err, args.debug)

@@ -35,6 +35,10 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
+def _source_cell(source: dict[str, Any] | None) -> str:
+    return f"`{source['file']}:{source['line']}`" if source else ""
+
+
 def _short_type(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
@@ -133,8 +137,9 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
     """The whole PR comment."""
     doc = to_json_document(result)
     names = {r["urn"]: f"`{_short_type(r['type'])}` {r['name']}" for r in doc["resources"]}
-    resource_rows = ["| Type | Name | Parent |", "|---|---|---|"] + [
-        f"| `{r['type']}` | {_cell(r['name'])} | {_cell(names.get(r['parent'], '') if r['parent'] else '')} |"
+    resource_rows = ["| Type | Name | Parent | Source |", "|---|---|---|---|"] + [
+        f"| `{r['type']}` | {_cell(r['name'])} | {_cell(names.get(r['parent'], '') if r['parent'] else '')} "
+        f"| {_source_cell(r.get('source'))} |"
         for r in doc["resources"]
     ]
     outputs = ["```json", json.dumps(doc["outputs"], indent=2, sort_keys=True), "```"] if doc["outputs"] else []

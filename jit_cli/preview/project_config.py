@@ -74,7 +74,8 @@ def config_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
+        # The CLI passes objects as compact JSON with sorted keys (`{"inner":"value"}`), as Go marshals them.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if value is None:
         return ""
     return str(value)

@@ -5,7 +5,6 @@ import base64
 import pulumi
 import pytest
 
-from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.jit_policy import (
     JitAccessPolicy,
@@ -14,6 +13,7 @@ from azure_jit_access.jit_policy import (
     JitVirtualMachine,
     resolve_policy,
 )
+from azure_jit_access.testing import run
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()
@@ -44,7 +44,7 @@ def policy_args(**overrides) -> JitAccessPolicyArgs:
 
 
 def test_defaults_one_basic_policy_named_default_with_tcp_pt3h_and_the_given_source():
-    result = run_inline(lambda: JitAccessPolicy("jit", policy_args()))
+    result = run(lambda: JitAccessPolicy("jit", policy_args()))
     policy = result.one(POLICY)
     assert policy.inputs == {
         "jitNetworkAccessPolicyName": "default",
@@ -91,7 +91,7 @@ def test_recommended_configuration_every_vm_in_one_policy_after_defender():
         pulumi.export("policyName", policy.policy_name)
         pulumi.export("location", policy.location)
 
-    result = run_inline(program)
+    result = run(program)
     policy = result.one(POLICY)
     sources = ["203.0.113.0/28", "198.51.100.7"]
     vms = policy.inputs["virtualMachines"]
@@ -135,7 +135,7 @@ def test_every_option_set():
             ports=[JitPortRule(3389, protocol="tcp", allowed_source_address_prefixes=["2001:db8::/64", "10.2.0.4"])],
         ),
     ]
-    result = run_inline(
+    result = run(
         lambda: JitAccessPolicy(
             "jit",
             policy_args(
@@ -274,7 +274,7 @@ def test_invalid_arguments_are_refused_naming_the_field(overrides, message):
 def test_invalid_arguments_create_nothing():
     registered = []
     with pytest.raises(ValueError, match=r"^allowed_source_address_prefixes\[0\]: '0.0.0.0/0' means any source"):
-        run_inline(
+        run(
             lambda: JitAccessPolicy("jit", policy_args(allowed_source_address_prefixes=["0.0.0.0/0"])),
             on_register=registered.append,
         )
@@ -296,7 +296,7 @@ def test_a_vm_in_another_resource_group_is_refused_when_known_only_at_deployment
         JitAccessPolicy("jit", policy_args(virtual_machines=[vm]))
 
     with pytest.raises(ValueError) as err:
-        run_inline(program)
+        run(program)
     # Pulumi may prefix where it happened; the reason is ours.
     assert str(err.value).endswith(
         "virtual_machines: VM 'web' is in resource group 'other', the policy in 'rg'; "
