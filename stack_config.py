@@ -1,7 +1,8 @@
 """The program's stack config (`Pulumi.<stack>.yaml`), read and validated in full before anything is created.
 
-Every mistake is a `ValueError` naming the key (`azure-jit-access:vms[1].os`) and what to write instead;
-`__main__.py` only composes components from the `StackConfig` this returns.
+Every mistake is a `ConfigError` (a `ValueError`) naming the stack file, the key (`azure-jit-access:vms[1].os`)
+and what to write instead. Types are checked first by `stack_schema` (never coerced: a quoted "false" is an
+error, not True); `__main__.py` only composes components from the `StackConfig` this returns.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ from azure_jit_access.requester_role import (
 from azure_jit_access.validation import validate_mapping
 from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
-
-NAMESPACE = "azure-jit-access"
+from stack_schema import NAMESPACE, ConfigError, validate_namespace
 ACCESS_MODES = ("public", "bastion")
 VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
 RULE_KEYS = {"name", "priority", "ports", "sources", "access", "direction", "protocol", "description"}
@@ -66,7 +66,7 @@ class StackConfig:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict) -> JitProtectedVmArgs:
+def _vm_args(raw: object, index: int, mode: str, values: dict, tags: dict) -> JitProtectedVmArgs:
     where = f"{NAMESPACE}:vms[{index}]"
     item = validate_mapping(raw, where, VM_KEYS)
     if "name" not in item or "os" not in item:
@@ -102,11 +102,11 @@ def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict)
         computer_name=item.get("computerName"),
         size=item.get("size", "Standard_B2s"),
         image=item.get("image"),
-        public_ip=bool(public_ip),
+        public_ip=public_ip,
         management_ports=item.get("ports"),
-        winrm=bool(item.get("winrm", False)),
-        ssh_public_key=cfg.get("sshPublicKey") if os_type == "linux" else None,
-        admin_username=cfg.get("adminUsername") or "azureuser",
+        winrm=item.get("winrm", False),
+        ssh_public_key=values.get("sshPublicKey") if os_type == "linux" else None,
+        admin_username=values.get("adminUsername") or "azureuser",
         extra_rules=rules,
         tags=tags,
     )
@@ -124,31 +124,53 @@ def _check_subnet(prefix: str, space: str, where: str) -> str:
     return checked
 
 
+def _required(values: dict, key: str) -> object:
+    if key not in values:
+        raise ValueError(f"{NAMESPACE}:{key}: required; see Pulumi.dev.yaml for an example")
+    return values[key]
+
+
+def stack_file() -> str:
+    """The stack's config file, named in every error."""
+    return f"Pulumi.{pulumi.get_stack()}.yaml"
+
+
 def read_config() -> StackConfig:
-    """Read and validate the whole stack config; raises `ValueError` naming the key before anything is created."""
-    cfg = pulumi.Config(NAMESPACE)
-    location = pulumi.Config("azure-native").require("location")
-    mode = (cfg.get("accessMode") or "public").lower()
+    """Read and validate the whole stack config; raises `ConfigError` naming the file and key, creating nothing."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    try:
+        return resolve_config(validate_namespace(raw), raw.get("azure-native:location"))
+    except ValueError as err:
+        raise ConfigError(f"{stack_file()}: {err}") from None
+
+
+def resolve_config(values: dict, location: str | None) -> StackConfig:
+    """The `StackConfig` from type-checked `values` (short key to value); `ValueError` names the key."""
+    if not location:
+        raise ValueError("azure-native:location: required, e.g. westeurope (`pulumi config set azure-native:location`)")
+    mode = (values.get("accessMode") or "public").lower()
     if mode not in ACCESS_MODES:
         raise ValueError(
             f"{NAMESPACE}:accessMode: {mode!r}; use 'public' (VM public IPs, JIT from your "
             "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)"
         )
-    tags = validation.validate_tags(cfg.get_object("tags"), f"{NAMESPACE}:tags")
+    tags = validation.validate_tags(values.get("tags"), f"{NAMESPACE}:tags")
     net = validate_mapping(
-        cfg.require_object("network"),
+        _required(values, "network"),
         f"{NAMESPACE}:network",
         {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"},
     )
     space = validation.validate_cidr(net.get("addressSpace"), f"{NAMESPACE}:network.addressSpace")
     workload = _check_subnet(net.get("workloadSubnetPrefix"), space, f"{NAMESPACE}:network.workloadSubnetPrefix")
-    raw_vms = cfg.get_object("vms") or []
+    raw_vms = values.get("vms") or []
     if not isinstance(raw_vms, list) or not raw_vms:
         raise ValueError(f"{NAMESPACE}:vms: at least one VM is required, e.g. [{{name: vm-web-01, os: linux}}]")
-    vms = [_vm_args(raw, index, mode, cfg, tags) for index, raw in enumerate(raw_vms)]
+    vms = [_vm_args(raw, index, mode, values, tags) for index, raw in enumerate(raw_vms)]
 
     bastion = None
-    sources = cfg.get_object("allowedSourcePrefixes") or []
+    sources = values.get("allowedSourcePrefixes") or []
     if mode == "bastion":
         prefix = net.get("bastionSubnetPrefix")
         if not prefix:
@@ -156,13 +178,13 @@ def read_config() -> StackConfig:
         prefix = _check_subnet(prefix, space, f"{NAMESPACE}:network.bastionSubnetPrefix")
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
-        raw = validate_mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
+        raw = validate_mapping(values.get("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
         bastion = BastionAccessArgs(
             resource_group_name="",
             virtual_network_name="",
             subnet_address_prefix=prefix,
             sku=raw.get("sku", "Basic"),
-            enable_tunneling=bool(raw.get("enableTunneling")),
+            enable_tunneling=raw.get("enableTunneling", False),
             location=location,
             tags=tags,
         )
@@ -177,8 +199,8 @@ def read_config() -> StackConfig:
         location=location,
         virtual_machines=[],
         allowed_source_address_prefixes=sources,
-        max_request_access_duration=cfg.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
-        policy_name=cfg.get("jitPolicyName") or "default",
+        max_request_access_duration=values.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
+        policy_name=values.get("jitPolicyName") or "default",
         bastion_subnet_prefix=bastion.subnet_address_prefix if bastion else None,
     )
     dry_vms = []
@@ -198,22 +220,22 @@ def read_config() -> StackConfig:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
     raw_defender = validate_mapping(
-        cfg.get_object("defender") or {},
+        values.get("defender") or {},
         f"{NAMESPACE}:defender",
         {"subscriptionId", "extensions", "retainOnDelete", "protect"},
     )
     defender = DefenderForServersArgs(
         subscription_id=raw_defender.get("subscriptionId"),
         extensions=raw_defender.get("extensions", []),
-        retain_on_delete=bool(raw_defender.get("retainOnDelete", True)),
-        protect=bool(raw_defender.get("protect", True)),
+        retain_on_delete=raw_defender.get("retainOnDelete", True),
+        protect=raw_defender.get("protect", True),
     )
     resolve_extensions(defender.extensions)
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
-    group = cfg.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
-    requester, guardrails = _access_control(cfg, group)
-    approvals = cfg.get_object("approvals")
+    group = values.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
+    requester, guardrails = _access_control(values, group)
+    approvals = values.get("approvals")
     if approvals is not None:
         check_approvals_config(
             approvals,
@@ -222,7 +244,7 @@ def read_config() -> StackConfig:
             policy_name=policy.policy_name,
             caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
             bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
-            audit=_audit_enabled(cfg),
+            audit=_audit_enabled(values),
         )
     return StackConfig(
         location=location,
@@ -236,18 +258,18 @@ def read_config() -> StackConfig:
         requester=requester,
         guardrails=guardrails,
         bastion=bastion,
-        audit=read_audit_config(cfg, location, tags),
+        audit=read_audit_config(values, location, tags),
         approvals=approvals,
         tags=tags,
     )
 
 
 def _access_control(
-    cfg: pulumi.Config, resource_group_name: str
+    values: dict, resource_group_name: str
 ) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
     """The requester role (assignable at the VMs' resource group) and the deny-wildcard-source policy."""
     subscription = authorization.get_client_config().subscription_id
-    group_ids = cfg.get_object("requesterGroupIds") or []
+    group_ids = values.get("requesterGroupIds") or []
     if not isinstance(group_ids, list):
         raise ValueError(f"{NAMESPACE}:requesterGroupIds: a list of Entra group object ids")
     assignees = []
@@ -264,11 +286,11 @@ def _access_control(
             [f"/subscriptions/{subscription}/resourceGroups/{resource_group_name}"]
         ),
         assignees=assignees,
-        portal=bool(cfg.get_bool("requesterPortal")),
+        portal=values.get("requesterPortal", False),
     )
     try:
-        scope = parse_policy_scope(cfg.get("policyScope") or f"/subscriptions/{subscription}")
-        effect = validate_effect(cfg.get("policyEffect") or "Deny")
+        scope = parse_policy_scope(values.get("policyScope") or f"/subscriptions/{subscription}")
+        effect = validate_effect(values.get("policyEffect") or "Deny")
     except ValueError as err:
         raise ValueError(f"{NAMESPACE}:policyScope/policyEffect: {err}") from None
     if scope.subscription_id and scope.subscription_id.lower() != subscription.lower():
@@ -278,19 +300,18 @@ def _access_control(
             "id to cover several subscriptions)"
         )
     guardrails = DenyWildcardSourcePolicyArgs(
-        scope=scope.scope, effect=effect, assign_jit_audit_builtin=bool(cfg.get_bool("assignJitAuditPolicy"))
+        scope=scope.scope, effect=effect, assign_jit_audit_builtin=values.get("assignJitAuditPolicy", False)
     )
     return requester, guardrails
 
 
-def _audit_enabled(cfg: pulumi.Config) -> bool:
-    raw = cfg.get_object("audit") or {}
-    return bool(raw.get("enabled", False)) if isinstance(raw, dict) else False
+def _audit_enabled(values: dict) -> bool:
+    return (values.get("audit") or {}).get("enabled", False)
 
 
-def read_audit_config(cfg: pulumi.Config, location: str, tags: dict) -> JitAuditTrailArgs | None:
+def read_audit_config(values: dict, location: str, tags: dict) -> JitAuditTrailArgs | None:
     """The audit trail's args from `azure-jit-access:audit`, validated; None when it is off."""
-    raw = validate_mapping(cfg.get_object("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
+    raw = validate_mapping(values.get("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
     if not raw.get("enabled", False):
         return None
     args = JitAuditTrailArgs(
@@ -299,10 +320,10 @@ def read_audit_config(cfg: pulumi.Config, location: str, tags: dict) -> JitAudit
         alert_emails=raw.get("alertEmails", []),
         existing_workspace_id=raw.get("existingWorkspaceId"),
         retention_in_days=raw.get("retentionInDays"),
-        export_activity_log=bool(raw.get("exportActivityLog", True)),
+        export_activity_log=raw.get("exportActivityLog", True),
         alert_frequency=raw.get("alertFrequency", "PT5M"),
         alert_window=raw.get("alertWindow", "PT30M"),
-        retain_audit_data=bool(raw.get("retainAuditData", True)),
+        retain_audit_data=raw.get("retainAuditData", True),
         tags=tags,
     )
     try:

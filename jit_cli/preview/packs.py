@@ -187,14 +187,14 @@ def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict
     return resolved
 
 
-def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
+def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]], limits: Any = None):
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2 as proto
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-    servicer = _PolicyAnalyzerServicer(
-        pack.name, pack.version, pack.policies, pack.enforcement_level, pack.initial_config
-    )
+    # Under `jit preview`, each policy call runs under the per-policy time limit (limits.TimeLimits).
+    policies = [limits.timed_policy(p, pack.name) for p in pack.policies] if limits else pack.policies
+    servicer = _PolicyAnalyzerServicer(pack.name, pack.version, policies, pack.enforcement_level, pack.initial_config)
     levels = {
         "advisory": proto.ADVISORY,
         "mandatory": proto.MANDATORY,
@@ -234,17 +234,19 @@ def evaluate_packs(
     resources: list[Resource],
     config: dict[str, Any] | list[dict[str, Any] | None] | None = None,
     wire_inputs: dict[str, dict] | None = None,
+    limits: Any = None,
 ) -> list[Violation]:
     """Evaluate every resource policy per resource and every stack policy once, for each pack.
 
     `config` is one `--policy-pack-config` document for all packs, or a list with one per pack.
     `wire_inputs` (from `PreviewResult`) keeps secrets marked as the engine sends them.
+    `limits` (a `limits.TimeLimits`) bounds every policy call and names the policy that hangs.
     """
     configs = config if isinstance(config, list) else [config] * len(packs)
     levels = {0: "advisory", 1: "mandatory", 2: "remediate", 3: "disabled"}
     violations: list[Violation] = []
     for pack, pack_config in zip(packs, configs, strict=True):
-        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
+        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config), limits)
 
         def collect(response, default_urn: str | None, pack: LoadedPack = pack) -> None:
             for diag in response.diagnostics:
