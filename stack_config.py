@@ -30,6 +30,7 @@ from azure_jit_access.validation import validate_mapping
 from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 from stack_schema import NAMESPACE, ConfigError, validate_namespace
+
 ACCESS_MODES = ("public", "bastion")
 VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
 RULE_KEYS = {"name", "priority", "ports", "sources", "access", "direction", "protocol", "description"}

@@ -154,7 +154,8 @@ def check(value: Any, spec: Spec, path: str) -> None:
             raise ConfigError(f"{path}: expected true or false (unquoted), got {_type_name(value)}")
     elif kind == "string":
         if not isinstance(value, str):
-            hint = f"; write '{value}' in quotes if it is meant as text" if isinstance(value, (bool, int, float)) else ""
+            scalar = isinstance(value, (bool, int, float))
+            hint = f"; write '{value}' in quotes if it is meant as text" if scalar else ""
             raise ConfigError(f"{path}: expected a string, got {_type_name(value)}{hint}")
     elif kind == "integer":
         if isinstance(value, str) and value.strip().isdigit():
