@@ -30,12 +30,24 @@ from werkzeug import Request, Response
 
 from azure_jit_access.cli.main import build_parser
 from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.transport import NetworkLimits
 
 SUB = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 NOW = dt.datetime(2025, 3, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
 CALLER = "barbara@contoso.com"
 JIT_API = "2020-01-01"
+FAST_LIMITS = NetworkLimits(
+    connect_timeout=2.0,
+    read_timeout=2.0,
+    retries=2,
+    backoff=0.01,
+    backoff_max=0.05,
+    retry_after_cap=0.05,
+    operation_timeout=10.0,
+    page_limit=5,
+)
+"""The production limits' shape with waits a test can afford (azure-core's retry sleeps are real)."""
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -448,6 +460,12 @@ def make_runtime(
         env.update(JIT_ARM_ENDPOINT=arm.url, JIT_IP_LOOKUP_URL=f"{arm.url}/ip")
     env.update(environ)
     sleeps: list[float] = []
+    # Waiting is measured on a clock that the fake sleeps move forward, so no test sleeps for real.
+    elapsed = [0.0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        elapsed[0] += seconds
 
     def factory(cloud: Any, tenant: str | None) -> FixedTokenCredential:
         credential.built_for.append((cloud.name, tenant))
@@ -456,7 +474,9 @@ def make_runtime(
     runtime = Runtime(
         credential_factory=factory,
         clock=lambda: NOW,
-        sleep=sleeps.append,
+        sleep=sleep,
+        monotonic=lambda: elapsed[0],
+        limits=FAST_LIMITS,
         out=io.StringIO(),
         err=io.StringIO(),
         environ=env,
