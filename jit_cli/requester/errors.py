@@ -44,7 +44,8 @@ def is_service_fault(error: Any) -> bool:
     if isinstance(error, ClientAuthenticationError):
         return False
     status = getattr(error, "status_code", None)
-    return isinstance(error, HttpResponseError) and (status is None or status == 429 or status >= 500)
+    # A status below 400 that the operation does not expect (200 for a 202) is not an answer of the JIT API.
+    return isinstance(error, HttpResponseError) and (status is None or status < 400 or status == 429 or status >= 500)
 
 
 _ACTION = re.compile(r"perform action '([^']+)'")
@@ -93,7 +94,7 @@ def describe_azure_error(error: Any, *, doing: str, scope: str) -> str:
             f"Azure's answer to {doing} could not be read ({message[:120]}); expected the JIT API's JSON. A proxy "
             "or captive portal may be answering instead of Azure: check --endpoint and the network, then try again"
         )
-    if isinstance(error, ServiceResponseError):
+    if isinstance(error, ServiceResponseError) or (isinstance(error, ServiceRequestError) and "timed out" in message):
         return (
             f"Azure did not answer in time or closed the connection to {doing} ({message[:120]}). Try again later; "
             "check the network, --cloud and --endpoint"
@@ -112,6 +113,11 @@ def describe_azure_error(error: Any, *, doing: str, scope: str) -> str:
         )
     if not isinstance(error, HttpResponseError) or status is None:
         return f"Azure failed to {doing}: {message}"
+    if status < 400:
+        return (
+            f"Azure's answer to {doing} was an unexpected HTTP {status}; expected the JIT API's JSON. A proxy or "
+            "captive portal may be answering instead of Azure: check --endpoint and the network, then try again"
+        )
     if status == 401:
         return (
             f"Azure did not accept the sign-in to {doing} ({code or 'Unauthorized'}). Run `az login` again, "

@@ -66,8 +66,19 @@ class Session:
         pages = paged.by_page()
         items: list[Any] = []
         seen: set[str] = set()
-        for count, page in enumerate(pages, start=1):
-            items.extend(page)
+        count = 0
+        while True:
+            try:
+                page = next(pages, None)
+                if page is None:
+                    break
+                items.extend(page)
+            except TypeError:  # `"value": null`: the SDK iterates it as given
+                raise ServiceFault(
+                    f"Azure's answer to {doing} is not what the JIT API returns: expected a `value` list of JIT "
+                    "policies. Try again later; if it persists, check --endpoint and any proxy in between"
+                ) from None
+            count += 1
             link = pages.continuation_token
             if not link:
                 break

@@ -144,6 +144,37 @@ def arm_error(status: int, code: str, message: str) -> Response:
     )
 
 
+def policy_document(
+    vms: list[tuple[str, list[dict]]],
+    group: str = "myRg1",
+    location: str = "westeurope",
+    name: str = "default",
+    requests: list[dict] | None = None,
+    firewall_ip: str | None = None,
+) -> dict:
+    """A JitNetworkAccessPolicy body as GET returns it (GetJitNetworkAccessPolicy_example.json)."""
+    policy_id = (
+        f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
+        f"{location}/jitNetworkAccessPolicies/{name}"
+    )
+    machines = [
+        {"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})} for vm, ports in vms
+    ]
+    return {
+        "kind": "Basic",
+        "id": policy_id,
+        "name": name,
+        "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
+        "location": location,
+        "properties": {"virtualMachines": machines, "requests": list(requests or []), "provisioningState": "Succeeded"},
+    }
+
+
+def policy_body(vm: str) -> dict:
+    """The conftest's policy for one VM: port 22 from anywhere for up to 3 hours."""
+    return policy_document([(vm, [port_rule(22, "*", "PT3H")])])
+
+
 @dataclass
 class Call:
     """One request the fake server received."""
@@ -164,6 +195,8 @@ class FakeArm:
     resources: dict[str, dict] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: list[tuple[str, re.Pattern, Response]] = field(default_factory=list)
+    faults: list[list[Any]] = field(default_factory=list)
+    """[method, path pattern, behaviour (Request -> Response), times left] (see tests/cli/faults.py)."""
     ip_answer: str = "20.61.15.9"
     """What GET /ip (the `--source me` lookup) answers: a public IPv4 (documentation ranges are not global)."""
     polls_before_visible: int = 0
@@ -182,25 +215,8 @@ class FakeArm:
         firewall_ip: str | None = None,
     ) -> dict:
         """Add a JIT policy holding `vms` [(vm id, port rules)] and past `requests`."""
-        policy_id = (
-            f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
-            f"{location}/jitNetworkAccessPolicies/{name}"
-        )
-        machines = [
-            {"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})} for vm, ports in vms
-        ]
-        policy = {
-            "kind": "Basic",
-            "id": policy_id,
-            "name": name,
-            "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
-            "location": location,
-            "properties": {
-                "virtualMachines": machines,
-                "requests": list(requests or []),
-                "provisioningState": "Succeeded",
-            },
-        }
+        policy = policy_document(vms, group, location, name, requests, firewall_ip)
+        policy_id = policy["id"]
         self.policies[policy_id.lower()] = policy
         return policy
 
@@ -232,6 +248,10 @@ class FakeArm:
         """Answer the next matching request with an ARM error (once)."""
         self.failures.append((method, re.compile(path_pattern, re.IGNORECASE), arm_error(status, code, message)))
 
+    def inject(self, method: str, path_pattern: str, behaviour: Any, times: int = 1) -> None:
+        """Answer the next `times` matching requests with `behaviour(request)` (a fault from faults.py)."""
+        self.faults.append([method, re.compile(path_pattern, re.IGNORECASE), behaviour, times])
+
     def initiate_bodies(self) -> list[Any]:
         """The JSON bodies of every `initiate` received, in order."""
         return [call.body for call in self.calls if call.path.endswith("/initiate")]
@@ -255,6 +275,10 @@ class FakeArm:
             if method == request.method and pattern.search(request.path):
                 del self.failures[index]
                 return response
+        for fault in self.faults:
+            if fault[3] > 0 and fault[0] == request.method and fault[1].search(request.path):
+                fault[3] -= 1
+                return fault[2](request)
         return self._route(request.method, request.path, request.args.get("api-version"), body)
 
     def _route(self, method: str, path: str, api_version: str | None, body: Any) -> Response:
@@ -416,12 +440,15 @@ def _certificates() -> tuple[str, str, str]:
 
 
 @contextlib.contextmanager
-def tls_server() -> Iterator[HTTPServer]:
-    """An HTTPS server on 127.0.0.1 with the throwaway CA's certificate (start once per module: stop is slow)."""
+def tls_server(threaded: bool = False) -> Iterator[HTTPServer]:
+    """An HTTPS server on 127.0.0.1 with the throwaway CA's certificate (start once per module: stop is slow).
+
+    `threaded`: one thread per connection, so a deliberately slow answer does not hold up the next request.
+    """
     _ca, cert, key = _certificates()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=threaded)
     server.start()
     try:
         yield server
