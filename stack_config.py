@@ -7,19 +7,18 @@ error, not True); `__main__.py` only composes components from the `StackConfig` 
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import authorization
 
-from approval_config import check_approvals_config
+from approval_config import ApprovalSettings, check_approvals_config
 from azure_jit_access import validation
-from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
-from azure_jit_access.bastion import BastionAccessArgs, validate_bastion_args
+from azure_jit_access.audit import resolve_audit_settings
+from azure_jit_access.bastion import validate_bastion_args
 from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions
-from azure_jit_access.jit_policy import JitAccessPolicyArgs, JitVirtualMachine, resolve_policy
+from azure_jit_access.jit_policy import JitVirtualMachine, resolve_policy
 from azure_jit_access.requester_role import (
     JitRequesterRoleArgs,
     RoleAssignee,
@@ -27,9 +26,10 @@ from azure_jit_access.requester_role import (
     validate_assignee,
 )
 from azure_jit_access.validation import validate_mapping
-from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
+from azure_jit_access.vm import NsgRule, VmSettings, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 from stack_schema import NAMESPACE, ConfigError, validate_namespace
+from stack_settings import AuditConfig, BastionConfig, PolicyConfig, VmConfig
 
 ACCESS_MODES = ("public", "bastion")
 VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
@@ -48,26 +48,51 @@ AUDIT_KEYS = {
 
 @dataclass
 class StackConfig:
-    """Everything the program needs, validated. Args hold "" where a resource's output goes in later."""
+    """Everything the program needs, validated: settings only; `__main__.py` adds the wiring."""
 
     location: str
     resource_group_name: str
     access_mode: str
     address_space: str
     workload_subnet_prefix: str
-    vms: list[JitProtectedVmArgs]
-    policy: JitAccessPolicyArgs
+    vms: list[VmConfig]
+    policy: PolicyConfig
     defender: DefenderForServersArgs
     requester: JitRequesterRoleArgs
     guardrails: DenyWildcardSourcePolicyArgs
-    bastion: BastionAccessArgs | None = None
-    audit: JitAuditTrailArgs | None = None
-    approvals: dict | None = None
-    """The raw `approvals` mapping, already checked; the workflow's args need outputs of other components."""
+    bastion: BastionConfig | None = None
+    audit: AuditConfig | None = None
+    approvals: ApprovalSettings | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _vm_args(raw: object, index: int, mode: str, values: dict, tags: dict) -> JitProtectedVmArgs:
+@dataclass(frozen=True)
+class _Place:
+    """Where the resources will be: known from the config before any exists (used to validate settings)."""
+
+    subscription: str
+    group: str
+    location: str
+
+    @property
+    def vnet_name(self) -> str:
+        return f"vnet-{self.group}"
+
+    @property
+    def subnet_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/Microsoft.Network/"
+            f"virtualNetworks/{self.vnet_name}/subnets/workload"
+        )
+
+    def vm_id(self, name: str) -> str:
+        group = f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
+        return f"{group}/providers/Microsoft.Compute/virtualMachines/{name}"
+
+
+def _vm_config(
+    raw: object, index: int, mode: str, values: dict, tags: dict, place: _Place
+) -> tuple[VmConfig, VmSettings]:
     where = f"{NAMESPACE}:vms[{index}]"
     item = validate_mapping(raw, where, VM_KEYS)
     if "name" not in item or "os" not in item:
@@ -95,9 +120,7 @@ def _vm_args(raw: object, index: int, mode: str, values: dict, tags: dict) -> Ji
         )
         for r in raw_rules
     ]
-    args = JitProtectedVmArgs(
-        resource_group_name="",
-        subnet_id="",
+    vm = VmConfig(
         os_type=os_type,
         vm_name=item["name"],
         computer_name=item.get("computerName"),
@@ -112,10 +135,10 @@ def _vm_args(raw: object, index: int, mode: str, values: dict, tags: dict) -> Ji
         tags=tags,
     )
     try:
-        resolve_vm_settings(item["name"], args)
+        args = vm.args(resource_group_name=place.group, subnet_id=place.subnet_id, location=place.location)
+        return vm, resolve_vm_settings(vm.vm_name, args)
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
-    return args
 
 
 def _check_subnet(prefix: str, space: str, where: str) -> str:
@@ -168,7 +191,10 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
     raw_vms = values.get("vms") or []
     if not isinstance(raw_vms, list) or not raw_vms:
         raise ValueError(f"{NAMESPACE}:vms: at least one VM is required, e.g. [{{name: vm-web-01, os: linux}}]")
-    vms = [_vm_args(raw, index, mode, values, tags) for index, raw in enumerate(raw_vms)]
+    group = values.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
+    place = _Place(authorization.get_client_config().subscription_id, group, location)
+    checked = [_vm_config(raw, index, mode, values, tags, place) for index, raw in enumerate(raw_vms)]
+    vms = [vm for vm, _ in checked]
 
     bastion = None
     sources = values.get("allowedSourcePrefixes") or []
@@ -180,43 +206,38 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
         raw = validate_mapping(values.get("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
-        bastion = BastionAccessArgs(
-            resource_group_name="",
-            virtual_network_name="",
+        bastion = BastionConfig(
             subnet_address_prefix=prefix,
             sku=raw.get("sku", "Basic"),
             enable_tunneling=raw.get("enableTunneling", False),
             location=location,
             tags=tags,
         )
-        validate_bastion_args(bastion)
+        validate_bastion_args(bastion.args(resource_group_name=group, virtual_network_name=place.vnet_name))
     elif not sources:
         raise ValueError(
             f"{NAMESPACE}:allowedSourcePrefixes: required in public mode: the public IPs or CIDRs "
             "JIT may open ports to (e.g. your office egress '203.0.113.0/28'), never '*'"
         )
-    policy = JitAccessPolicyArgs(
-        resource_group_name="",
+    policy = PolicyConfig(
         location=location,
-        virtual_machines=[],
         allowed_source_address_prefixes=sources,
         max_request_access_duration=values.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
         policy_name=values.get("jitPolicyName") or "default",
         bastion_subnet_prefix=bastion.subnet_address_prefix if bastion else None,
     )
-    dry_vms = []
-    for args in vms:
-        settings = resolve_vm_settings(args.vm_name, args)
-        dry_vms.append(
-            JitVirtualMachine(
-                vm_id="",
-                vm_name=settings.vm_name,
-                guarded_ports=settings.management_ports,
-                has_public_ip=settings.public_ip,
-            )
+    # The policy is checked with the VMs as they will be (their ids are known from the names).
+    planned = [
+        JitVirtualMachine(
+            vm_id=place.vm_id(settings.vm_name),
+            vm_name=settings.vm_name,
+            guarded_ports=settings.management_ports,
+            has_public_ip=settings.public_ip,
         )
+        for _, settings in checked
+    ]
     try:
-        resolved = resolve_policy(dataclasses.replace(policy, virtual_machines=dry_vms))
+        resolved = resolve_policy(policy.args(resource_group_name=group, virtual_machines=planned))
     except ValueError as err:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
@@ -234,11 +255,10 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
     resolve_extensions(defender.extensions)
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
-    group = values.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
-    requester, guardrails = _access_control(values, group)
+    requester, guardrails = _access_control(values, group, place.subscription)
     approvals = values.get("approvals")
     if approvals is not None:
-        check_approvals_config(
+        approvals = check_approvals_config(
             approvals,
             resource_group=group,
             location=location,
@@ -259,17 +279,16 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
         requester=requester,
         guardrails=guardrails,
         bastion=bastion,
-        audit=read_audit_config(values, location, tags),
+        audit=read_audit_config(values, location, tags, group),
         approvals=approvals,
         tags=tags,
     )
 
 
 def _access_control(
-    values: dict, resource_group_name: str
+    values: dict, resource_group_name: str, subscription: str
 ) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
     """The requester role (assignable at the VMs' resource group) and the deny-wildcard-source policy."""
-    subscription = authorization.get_client_config().subscription_id
     group_ids = values.get("requesterGroupIds") or []
     if not isinstance(group_ids, list):
         raise ValueError(f"{NAMESPACE}:requesterGroupIds: a list of Entra group object ids")
@@ -310,13 +329,12 @@ def _audit_enabled(values: dict) -> bool:
     return (values.get("audit") or {}).get("enabled", False)
 
 
-def read_audit_config(values: dict, location: str, tags: dict) -> JitAuditTrailArgs | None:
-    """The audit trail's args from `azure-jit-access:audit`, validated; None when it is off."""
+def read_audit_config(values: dict, location: str, tags: dict, group: str) -> AuditConfig | None:
+    """The audit trail's settings from `azure-jit-access:audit`, validated; None when it is off."""
     raw = validate_mapping(values.get("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
     if not raw.get("enabled", False):
         return None
-    args = JitAuditTrailArgs(
-        resource_group_name="",
+    audit = AuditConfig(
         location=location,
         alert_emails=raw.get("alertEmails", []),
         existing_workspace_id=raw.get("existingWorkspaceId"),
@@ -328,7 +346,7 @@ def read_audit_config(values: dict, location: str, tags: dict) -> JitAuditTrailA
         tags=tags,
     )
     try:
-        resolve_audit_settings(args)
+        resolve_audit_settings(audit.args(resource_group_name=group))
     except ValueError as err:
         raise ValueError(f"{NAMESPACE}:audit: {err}") from None
-    return args
+    return audit
