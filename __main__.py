@@ -42,7 +42,7 @@ def build_network(config: StackConfig) -> Network:
         "vnet",
         resource_group_name=group.name,
         location=config.location,
-        virtual_network_name=f"vnet-{config.resource_group_name}",
+        virtual_network_name=config.placement.vnet_name,
         tags=config.tags or None,
         address_space=network.AddressSpaceArgs(address_prefixes=[config.address_space]),
     )
@@ -50,7 +50,7 @@ def build_network(config: StackConfig) -> Network:
         "workload-subnet",
         resource_group_name=group.name,
         virtual_network_name=vnet.name,
-        subnet_name="workload",
+        subnet_name=config.placement.subnet_name,
         address_prefix=config.workload_subnet_prefix,
     )
     return Network(group, vnet, subnet)

@@ -25,25 +25,12 @@ from azure_jit_access.requester_role import (
     validate_assignable_scopes,
     validate_assignee,
 )
-from azure_jit_access.validation import validate_mapping
 from azure_jit_access.vm import NsgRule, VmSettings, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 from stack_schema import NAMESPACE, ConfigError, validate_namespace
-from stack_settings import AuditConfig, BastionConfig, PolicyConfig, VmConfig
+from stack_settings import AuditConfig, BastionConfig, Placement, PolicyConfig, VmConfig
 
 ACCESS_MODES = ("public", "bastion")
-VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
-RULE_KEYS = {"name", "priority", "ports", "sources", "access", "direction", "protocol", "description"}
-AUDIT_KEYS = {
-    "enabled",
-    "alertEmails",
-    "retentionInDays",
-    "existingWorkspaceId",
-    "exportActivityLog",
-    "alertFrequency",
-    "alertWindow",
-    "retainAuditData",
-}
 
 
 @dataclass
@@ -60,41 +47,19 @@ class StackConfig:
     defender: DefenderForServersArgs
     requester: JitRequesterRoleArgs
     guardrails: DenyWildcardSourcePolicyArgs
+    placement: Placement
+    """Subscription, resource group and the names of the network: where everything goes."""
     bastion: BastionConfig | None = None
     audit: AuditConfig | None = None
     approvals: ApprovalSettings | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Place:
-    """Where the resources will be: known from the config before any exists (used to validate settings)."""
-
-    subscription: str
-    group: str
-    location: str
-
-    @property
-    def vnet_name(self) -> str:
-        return f"vnet-{self.group}"
-
-    @property
-    def subnet_id(self) -> str:
-        return (
-            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/Microsoft.Network/"
-            f"virtualNetworks/{self.vnet_name}/subnets/workload"
-        )
-
-    def vm_id(self, name: str) -> str:
-        group = f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
-        return f"{group}/providers/Microsoft.Compute/virtualMachines/{name}"
-
-
 def _vm_config(
-    raw: object, index: int, mode: str, values: dict, tags: dict, place: _Place
+    raw: object, index: int, mode: str, values: dict, tags: dict, place: Placement
 ) -> tuple[VmConfig, VmSettings]:
     where = f"{NAMESPACE}:vms[{index}]"
-    item = validate_mapping(raw, where, VM_KEYS)
+    item: dict = raw  # type: ignore[assignment]  # a mapping with known keys (stack_schema)
     if "name" not in item or "os" not in item:
         raise ValueError(f"{where}: 'name' and 'os' (linux or windows) are required")
     os_type = validation.validate_os_type(item["os"], f"{where}.os")
@@ -104,9 +69,7 @@ def _vm_config(
             f"{where}.publicIp: in Bastion mode VMs get no public IP (they are reached through "
             "Bastion); remove publicIp"
         )
-    raw_rules = [
-        validate_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS) for i, r in enumerate(item.get("extraRules", []))
-    ]
+    raw_rules = item.get("extraRules", [])
     rules = [
         NsgRule(
             name=r.get("name"),
@@ -181,18 +144,14 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
             "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)"
         )
     tags = validation.validate_tags(values.get("tags"), f"{NAMESPACE}:tags")
-    net = validate_mapping(
-        _required(values, "network"),
-        f"{NAMESPACE}:network",
-        {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"},
-    )
+    net = _required(values, "network")
     space = validation.validate_cidr(net.get("addressSpace"), f"{NAMESPACE}:network.addressSpace")
     workload = _check_subnet(net.get("workloadSubnetPrefix"), space, f"{NAMESPACE}:network.workloadSubnetPrefix")
     raw_vms = values.get("vms") or []
     if not isinstance(raw_vms, list) or not raw_vms:
         raise ValueError(f"{NAMESPACE}:vms: at least one VM is required, e.g. [{{name: vm-web-01, os: linux}}]")
     group = values.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
-    place = _Place(authorization.get_client_config().subscription_id, group, location)
+    place = Placement(authorization.get_client_config().subscription_id, group, location)
     checked = [_vm_config(raw, index, mode, values, tags, place) for index, raw in enumerate(raw_vms)]
     vms = [vm for vm, _ in checked]
 
@@ -205,7 +164,7 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
         prefix = _check_subnet(prefix, space, f"{NAMESPACE}:network.bastionSubnetPrefix")
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
-        raw = validate_mapping(values.get("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
+        raw = values.get("bastion") or {}
         bastion = BastionConfig(
             subnet_address_prefix=prefix,
             sku=raw.get("sku", "Basic"),
@@ -241,11 +200,7 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
     except ValueError as err:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
-    raw_defender = validate_mapping(
-        values.get("defender") or {},
-        f"{NAMESPACE}:defender",
-        {"subscriptionId", "extensions", "retainOnDelete", "protect"},
-    )
+    raw_defender = values.get("defender") or {}
     defender = DefenderForServersArgs(
         subscription_id=raw_defender.get("subscriptionId"),
         extensions=raw_defender.get("extensions", []),
@@ -281,6 +236,7 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
         bastion=bastion,
         audit=read_audit_config(values, location, tags, group),
         approvals=approvals,
+        placement=place,
         tags=tags,
     )
 
@@ -331,7 +287,7 @@ def _audit_enabled(values: dict) -> bool:
 
 def read_audit_config(values: dict, location: str, tags: dict, group: str) -> AuditConfig | None:
     """The audit trail's settings from `azure-jit-access:audit`, validated; None when it is off."""
-    raw = validate_mapping(values.get("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
+    raw = values.get("audit") or {}
     if not raw.get("enabled", False):
         return None
     audit = AuditConfig(

@@ -21,6 +21,42 @@ from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs, NsgRule
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where the resources will be, known from the config before any exists: settings are validated against it.
+
+    `__main__.py` names the VNet and subnet from it too, so these are the ids Azure will give the resources,
+    not stand-ins.
+    """
+
+    subscription: str
+    group: str
+    location: str
+
+    @property
+    def vnet_name(self) -> str:
+        """The VNet's name."""
+        return f"vnet-{self.group}"
+
+    @property
+    def subnet_name(self) -> str:
+        """The workload subnet's name."""
+        return "workload"
+
+    @property
+    def subnet_id(self) -> str:
+        """The workload subnet's ARM id."""
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}/providers/Microsoft.Network/"
+            f"virtualNetworks/{self.vnet_name}/subnets/{self.subnet_name}"
+        )
+
+    def vm_id(self, name: str) -> str:
+        """A VM's ARM id."""
+        group = f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
+        return f"{group}/providers/Microsoft.Compute/virtualMachines/{name}"
+
+
+@dataclass(frozen=True)
 class VmConfig:
     """One VM of `azure-jit-access:vms`."""
 

@@ -174,3 +174,59 @@ def test_check_accepts_the_dev_stack_values():
     for full, value in doc.items():
         if full.startswith(f"{NS}:"):
             check(value, TOP_LEVEL[full.split(":", 1)[1]], full)
+
+
+def _read_config(stack: str, *overrides: str):
+    """`stack_config.read_config()` as the program runs it (under the engine, with the stack's config)."""
+    from azure_jit_access.cli.preview.engine import run_inline
+    from azure_jit_access.cli.preview.project_config import load_project
+    from stack_config import read_config
+
+    project = load_project(ROOT, stack, list(overrides))
+    captured = []
+    run_inline(lambda: captured.append(read_config()), stack=stack, config=project.config)
+    return captured[0]
+
+
+def _values(obj, path="config"):
+    """Every (path, value) inside a dataclass tree."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        for item in dataclasses.fields(obj):
+            yield from _values(getattr(obj, item.name), f"{path}.{item.name}")
+    elif isinstance(obj, (list, tuple)):
+        for index, item in enumerate(obj):
+            yield from _values(item, f"{path}[{index}]")
+    else:
+        yield path, obj
+
+
+@pytest.mark.parametrize("stack", ["dev", "bastion"])
+def test_config_is_read_once_into_settings_without_placeholders(stack):
+    config = _read_config(stack)
+    assert [path for path, value in _values(config) if value == ""] == []
+    group = f"rg-jit-{stack}"
+    assert config.placement.subnet_id.endswith(
+        f"/resourceGroups/{group}/providers/Microsoft.Network/virtualNetworks/vnet-{group}/subnets/workload"
+    )
+    # The wiring goes in only when a component is created.
+    args = config.vms[0].args(resource_group_name="rg-x", subnet_id="/subnets/x", location="westus3")
+    assert (args.resource_group_name, args.subnet_id, args.location) == ("rg-x", "/subnets/x", "westus3")
+    assert args.vm_name == config.vms[0].vm_name and args.tags == {"environment": stack, "workload": NS}
+    policy = config.policy.args(resource_group_name="rg-x", virtual_machines=[])
+    assert policy.resource_group_name == "rg-x" and policy.policy_name == "default"
+
+
+def test_quoted_false_never_reaches_a_setting():
+    # Before the schema, bool("false") made this VM public: the override must fail, not read as True.
+    with pytest.raises(ValueError, match=r"^Pulumi.dev.yaml: azure-jit-access:vms\[0\].publicIp: 'false' is quoted"):
+        _read_config("dev", f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIp": "false"}}]')
+    config = _read_config("dev", f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIp": false}}]')
+    assert config.vms[0].public_ip is False
+
+
+def test_the_library_does_not_read_the_program_config():
+    # Components take settings and wiring; only the program reads `pulumi.Config`.
+    for path in (ROOT / "components").rglob("*.py"):
+        assert "pulumi.Config(" not in path.read_text(encoding="utf-8"), path
