@@ -194,6 +194,8 @@ def check(value: Any, spec: Spec, path: str) -> None:
 def parse_raw(key: str, text: str, spec: Spec) -> Any:
     """A top-level config value as the program sees it: objects and lists from JSON, scalars as text."""
     path = f"{NAMESPACE}:{key}"
+    if text == "":
+        raise ConfigError(f"{path}: has no value; give one or remove the key")
     if spec.kind in ("list", "mapping", "dict"):
         try:
             value = json.loads(text)

@@ -84,6 +84,8 @@ CASES = [
     ("dev", "approvals", _approvals(approvers="a@example.com"), "approvals.approvers", "expected a list"),
     ("dev", "approvals", _approvals(http="api://jit"), "approvals.http", "expected a mapping"),
     ("dev", "defender", json.dumps({"extensions": "AgentlessVmScanning"}), "defender.extensions", "a list"),
+    ("dev", "audit", "", "azure-jit-access:audit", "has no value; give one or remove the key"),
+    ("dev", "resourceGroupName", "", "azure-jit-access:resourceGroupName", "has no value"),
     # Unknown keys, with the closest known one.
     ("dev", "vmz", "[]", "azure-jit-access:vmz", "did you mean 'vms'?"),
     ("dev", "accesMode", "public", "azure-jit-access:accesMode", "did you mean 'accessMode'?"),

@@ -177,7 +177,7 @@ def run_guarded(command: str, body: Callable[[], int], runtime: Runtime) -> int:
     except Exception as err:  # noqa: BLE001 - never a traceback: one line, and a status that says "try again"
         text = " ".join(str(err).split())[:200]
         runtime.err.write(
-            f"jit {command}: unexpected failure ({type(err).__name__}: {text}); nothing is known to have changed "
-            "in Azure. Please report it with the command line you ran\n"
+            f"jit {command}: unexpected failure ({type(err).__name__}: {text}); whether Azure acted on the request "
+            "is unknown: check `jit status`, and please report it with the command line you ran\n"
         )
         return EXIT_SERVICE

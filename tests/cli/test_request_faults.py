@@ -321,3 +321,44 @@ def test_revoke_with_a_denied_replacement_is_refused(arm):
     result = run_cli(["revoke", "--vm", "vm1", "-g", "myRg1", "--port", "22"], make_runtime(arm))
     err = _clean(result, 1)
     assert "with status Denied" in err
+
+
+# --- the retry policy itself, with the production limits ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers, seconds",
+    [
+        ({"Retry-After": "3"}, 3.0),
+        ({"Retry-After": "600"}, 10.0),
+        ({"Retry-After": "inf"}, 10.0),
+        ({"Retry-After": "1e309"}, 10.0),
+        ({"Retry-After": "-5"}, 0.0),
+        ({"Retry-After": "nan"}, 0),  # azure-core reads nan as max(0, nan) = 0: the backoff applies
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}, 10.0),
+        ({"retry-after-ms": "20000"}, 10.0),
+        ({}, None),
+    ],
+)
+def test_production_retry_after_cap(headers, seconds):
+    from types import SimpleNamespace
+
+    from azure_jit_access.cli.requester.transport import NetworkLimits
+
+    response = SimpleNamespace(http_response=SimpleNamespace(headers=headers))
+    assert NetworkLimits().retry_policy().get_retry_after(response) == seconds
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_3(arm):
+    def broken_credential(_cloud, _tenant):
+        raise RuntimeError("credential cache\nis corrupt")
+
+    runtime = make_runtime(arm)
+    runtime.credential_factory = broken_credential
+    result = request(arm, *SOURCE, runtime=runtime)
+    err = _clean(result, 3)
+    assert err == (
+        "jit request: unexpected failure (RuntimeError: credential cache is corrupt); whether Azure acted on the "
+        "request is unknown: check `jit status`, and please report it with the command line you ran\n"
+    )
