@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
@@ -157,10 +156,29 @@ def approval_args(
 
 
 def approval_args_from_config(
-    raw: object, *, where: str = "azure-jit-access:approvals", **wiring: Any
+    raw: object,
+    *,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    allowed_vms: Sequence[AllowedVm],
+    requester_role_definition_id: pulumi.Input[str],
+    bastion_source_prefixes: Sequence[str] = (),
+    audit: AuditSink | None = None,
+    tags: Mapping[str, str] | None = None,
+    where: str = "azure-jit-access:approvals",
 ) -> JitApprovalWorkflowArgs:
-    """`approval_args` straight from the raw config mapping (keyword arguments as for `approval_args`)."""
-    return approval_args(read_approval_settings(raw, where), where=where, **wiring)
+    """`approval_args` straight from the raw `approvals` config mapping; ValueError names the key."""
+    return approval_args(
+        read_approval_settings(raw, where),
+        resource_group_name=resource_group_name,
+        location=location,
+        allowed_vms=allowed_vms,
+        requester_role_definition_id=requester_role_definition_id,
+        bastion_source_prefixes=bastion_source_prefixes,
+        audit=audit,
+        tags=tags,
+        where=where,
+    )
 
 
 def check_approvals_config(
