@@ -115,7 +115,9 @@ CASES = [
 def _preview(stack: str, *overrides: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(["preview", "--program", str(ROOT), "--stack", stack, *[f"--config={o}" for o in overrides]])
+        # --timeout bounds every case by the tool itself.
+        argv = ["preview", "--timeout", "60", "--program", str(ROOT), "--stack", stack]
+        status = main([*argv, *[f"--config={o}" for o in overrides]])
     return status, out.getvalue(), err.getvalue()
 
 

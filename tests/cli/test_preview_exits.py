@@ -57,6 +57,9 @@ def _pack(folder: Path, resource: str = "pass", stack: str = "pass", main_extra:
 def jit(*argv: str) -> tuple[int, str, str]:
     """Run `jit` in-process; argparse's own errors (SystemExit 2) count as the exit status they set."""
     out, err = io.StringIO(), io.StringIO()
+    if argv[:1] == ("preview",) and "--help" not in argv:
+        # Bounded by the tool itself (a later --timeout in argv, as some cases give, wins).
+        argv = ("preview", "--timeout", "60", *argv[1:])
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             status = main(list(argv))

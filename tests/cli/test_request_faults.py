@@ -9,7 +9,6 @@ too slow, 429/5xx after bounded retries, or an answer that is not the JIT API). 
 from __future__ import annotations
 
 import dataclasses
-import signal
 import time
 
 import pytest
@@ -32,18 +31,7 @@ def server():
         yield running
 
 
-@pytest.fixture(autouse=True)
-def bounded():
-    """Fail any test here that runs longer than 30 s instead of hanging the suite."""
-
-    def expired(_signum, _frame):
-        raise TimeoutError("fault test ran longer than 30 s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, 30)
-    yield
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, old)
+pytestmark = pytest.mark.usefixtures("bounded")
 
 
 def initiate_answer(status="Initiating", vm=VM1, port=22, reason="UserRequested"):

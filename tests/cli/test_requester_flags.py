@@ -21,6 +21,8 @@ def _argparse(argv):
     return stop.value.code, err.getvalue()
 
 
+pytestmark = pytest.mark.usefixtures("bounded")
+
 BASE = ["request", "--vm", "vm1", "-g", "myRg1", "--justification", "INC-1"]
 
 
