@@ -14,7 +14,14 @@ import time
 import traceback
 from pathlib import Path
 
-from azure_jit_access.cli.preview.limits import DEFAULT_POLICY_TIMEOUT, DEFAULT_TIMEOUT, PreviewTimeout, TimeLimits
+from azure_jit_access.cli.preview.limits import (
+    DEFAULT_POLICY_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    HardExit,
+    PreviewTimeout,
+    TimeLimits,
+    no_hard_exit,
+)
 
 EXAMPLES = """examples:
   jit preview                                   # this project, dev stack, its policies/ pack
@@ -151,16 +158,17 @@ def _fail(message: str, err: BaseException | None, debug: bool) -> int:
 
 
 def _early_exit(err: SystemExit, who: str) -> str:
+    call = "os._exit" if isinstance(err, HardExit) else "sys.exit"
     return (
-        f"{who} exited early (sys.exit({err.code!r})) before every policy ran; nothing was checked. "
-        "A Pulumi program or policy pack must not call sys.exit or exit(): raise an exception instead"
+        f"{who} exited early ({call}({err.code!r})) before every policy ran; nothing was checked. "
+        "A Pulumi program or policy pack must not call sys.exit, exit() or os._exit: raise an exception instead"
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Handle `jit preview`: every failure, even a `SystemExit` or a hang, is exit status 2 with one message."""
     try:
-        with TimeLimits(args.timeout, args.policy_timeout) as limits:
+        with TimeLimits(args.timeout, args.policy_timeout) as limits, no_hard_exit():
             return _run(args, limits)
     except PreviewTimeout as err:
         return _fail(str(err), err, args.debug)

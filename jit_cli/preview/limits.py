@@ -27,8 +27,30 @@ HARD_STOP_GRACE = 5.0
 """Seconds after the whole-run limit when the watchdog ends the process if the signal did not get through."""
 
 
+_REAL_EXIT = os._exit
+"""Kept before `no_hard_exit` swaps it, for the watchdog."""
+
+
 class PreviewTimeout(BaseException):
     """A time limit passed; a BaseException so a program's or policy's `except Exception` cannot swallow it."""
+
+
+class HardExit(SystemExit):
+    """A program or pack called `os._exit`, which would end the process with its own (possibly 0) status."""
+
+
+@contextlib.contextmanager
+def no_hard_exit() -> Iterator[None]:
+    """Make `os._exit` raise `HardExit` (a `SystemExit`) meanwhile, so it is reported like `sys.exit`."""
+
+    def refuse(code: int) -> None:
+        raise HardExit(code)
+
+    os._exit = refuse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = _REAL_EXIT
 
 
 class TimeLimits:
@@ -98,7 +120,7 @@ class TimeLimits:
     def _hard_stop(self) -> None:
         sys.stderr.write(f"error: {self._run_message()} (stopped by the watchdog)\n")
         sys.stderr.flush()
-        os._exit(2)
+        _REAL_EXIT(2)
 
     # --- policies -------------------------------------------------------------------------------------------
 

@@ -86,6 +86,7 @@ def _assert_exit_2(status: int, out: str, err: str, *names: str) -> None:
         ("import sys\nsys.exit()\n", "sys.exit(None)"),
         (RESOURCE + "import sys\nsys.exit(1)\n", "sys.exit(1)"),
         ("raise SystemExit('bye')\n", "sys.exit('bye')"),
+        (RESOURCE + "import os\nos._exit(0)\n", "os._exit(0)"),
     ],
 )
 def test_a_program_that_exits_is_exit_2(tmp_path, program, shown):
@@ -99,11 +100,13 @@ def test_a_pack_that_exits_while_loading_is_exit_2(tmp_path):
     _assert_exit_2(status, out, err, "policy pack's __main__.py exited early", "sys.exit(0)")
 
 
-@pytest.mark.parametrize("where", ["resource", "stack"])
-def test_a_policy_that_exits_is_exit_2(tmp_path, where):
-    pack = _pack(tmp_path / "pack", **{where: "sys.exit(0)"})
+@pytest.mark.parametrize(
+    "where, call", [("resource", "sys.exit(0)"), ("stack", "sys.exit(0)"), ("resource", "__import__('os')._exit(0)")]
+)
+def test_a_policy_that_exits_is_exit_2(tmp_path, where, call):
+    pack = _pack(tmp_path / "pack", **{where: call})
     status, out, err = jit("preview", "--program", str(_project(tmp_path / "p")), "--policy-pack", str(pack))
-    _assert_exit_2(status, out, err, "a policy exited early", "sys.exit(0)")
+    _assert_exit_2(status, out, err, "a policy exited early", call.replace("__import__('os')", "os"))
 
 
 def test_the_same_project_passes_with_a_well_behaved_pack(tmp_path):
