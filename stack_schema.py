@@ -17,11 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
+
 NAMESPACE = "azure-jit-access"
 
 
-class ConfigError(ValueError):
-    """A stack config mistake; the message names the file, the key path and the fix."""
+class ConfigError(pulumi.RunError, ValueError):
+    """A stack config mistake; the message names the file, the key path and the fix.
+
+    A `pulumi.RunError` (as Pulumi's own `ConfigTypeError` is), so `pulumi up` prints the message alone,
+    without the traceback and source listing it prints for other exceptions.
+    """
 
 
 @dataclass(frozen=True)

@@ -227,3 +227,10 @@ def test_the_library_does_not_read_the_program_config():
     # Components take settings and wiring; only the program reads `pulumi.Config`.
     for path in (ROOT / "components").rglob("*.py"):
         assert "pulumi.Config(" not in path.read_text(encoding="utf-8"), path
+
+
+def test_config_errors_are_clean_pulumi_run_errors():
+    # `pulumi up` prints a RunError's message without a traceback (pulumi.errors.RunError).
+    import pulumi
+
+    assert issubclass(ConfigError, pulumi.RunError) and issubclass(ConfigError, ValueError)
