@@ -241,6 +241,21 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
     )
 
 
+def group_labels(group_ids: list[str]) -> dict[str, str]:
+    """The label (Pulumi resource name part) of each group id, by lowered id.
+
+    Derived from the id, so reordering the list changes nothing: `group-<first 8 characters>`. Two ids that
+    share those 8 characters are both valid groups: the smallest keeps the short label (so adding a group
+    rarely renames an existing assignment) and the others by their full id without hyphens.
+    """
+    labels: dict[str, str] = {}
+    for group_id in sorted({str(g).lower() for g in group_ids}):
+        short = f"group-{group_id[:8]}"
+        # A label has at most 40 characters: the full id without its hyphens (32) fits.
+        labels[group_id] = short if short not in labels.values() else f"group-{group_id.replace('-', '')}"
+    return labels
+
+
 def _access_control(
     values: dict, resource_group_name: str, subscription: str
 ) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
@@ -249,9 +264,13 @@ def _access_control(
     if not isinstance(group_ids, list):
         raise ValueError(f"{NAMESPACE}:requesterGroupIds: a list of Entra group object ids")
     assignees = []
+    labels = group_labels(group_ids)
     for index, group_id in enumerate(group_ids):
-        # The label names the Pulumi resource: derived from the id, so reordering the list changes nothing.
-        assignee = RoleAssignee(f"group-{str(group_id)[:8].lower()}", group_id, "Group")
+        if group_id.lower() in (g.lower() for g in group_ids[:index]):
+            raise ValueError(
+                f"{NAMESPACE}:requesterGroupIds[{index}]: {group_id} is listed twice; list each group once"
+            )
+        assignee = RoleAssignee(labels[group_id.lower()], group_id, "Group")
         try:
             validate_assignee(assignee)
         except ValueError as err:

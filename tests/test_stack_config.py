@@ -234,3 +234,22 @@ def test_config_errors_are_clean_pulumi_run_errors():
     import pulumi
 
     assert issubclass(ConfigError, pulumi.RunError) and issubclass(ConfigError, ValueError)
+
+
+def test_group_ids_sharing_their_first_characters_get_distinct_labels():
+    from stack_config import group_labels
+
+    first, second = "6f2c9a1e-3b7d-4e55-9c0a-1d2e3f4a5b6c", "6F2C9A1E-0000-4e55-9c0a-1d2e3f4a5b6c"
+    # The dev stack's single group keeps its label (its URNs are pinned in tests/golden).
+    assert group_labels([first]) == {first: "group-6f2c9a1e"}
+    labels = group_labels([first, second])
+    assert labels == {second.lower(): "group-6f2c9a1e", first: "group-6f2c9a1e3b7d4e559c0a1d2e3f4a5b6c"}
+    assert group_labels([second, first]) == labels
+    config = _read_config("dev", f'{NS}:requesterGroupIds=["{first}", "{second}"]')
+    assert sorted(a.label for a in config.requester.assignees) == sorted(labels.values())
+
+
+def test_a_group_listed_twice_is_named():
+    group = "6f2c9a1e-3b7d-4e55-9c0a-1d2e3f4a5b6c"
+    with pytest.raises(ValueError, match=r"requesterGroupIds\[1\]: .* is listed twice; list each group once"):
+        _read_config("dev", f'{NS}:requesterGroupIds=["{group}", "{group.upper()}"]')
