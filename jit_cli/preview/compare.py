@@ -71,6 +71,8 @@ def load_base(path: str | Path) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; --compare takes a `jit preview --format json` report") from None
     except json.JSONDecodeError as err:
         raise ConfigError(
             f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
@@ -78,6 +80,12 @@ def load_base(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         raise ConfigError(f"{path}: has no `resources` list; --compare takes the output of `jit preview --format json`")
+    for index, resource in enumerate(doc["resources"]):
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):
+            raise ConfigError(f"{path}: resources[{index}] has no `urn` string; is it a `jit preview --format json`?")
+        for key in ("inputs", "options"):
+            if not isinstance(resource.get(key, {}), dict):
+                raise ConfigError(f"{path}: resources[{index}].{key} is not an object; is it a `jit preview` report?")
     return doc
 
 

@@ -187,14 +187,14 @@ def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict
     return resolved
 
 
-def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
+def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]], limits: Any = None):
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2 as proto
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-    servicer = _PolicyAnalyzerServicer(
-        pack.name, pack.version, pack.policies, pack.enforcement_level, pack.initial_config
-    )
+    # Under `jit preview`, each policy call runs under the per-policy time limit (limits.TimeLimits).
+    policies = [limits.timed_policy(p, pack.name) for p in pack.policies] if limits else pack.policies
+    servicer = _PolicyAnalyzerServicer(pack.name, pack.version, policies, pack.enforcement_level, pack.initial_config)
     levels = {
         "advisory": proto.ADVISORY,
         "mandatory": proto.MANDATORY,
@@ -221,6 +221,7 @@ def evaluate_packs(
     *,
     stack_tags: dict[str, str] | None = None,
     stack_config: dict[str, str] | None = None,
+    limits: Any = None,
 ) -> list[Violation]:
     """Evaluate every resource policy per resource and every stack policy once, for each pack.
 
@@ -228,6 +229,7 @@ def evaluate_packs(
     list of resources. `config` is one `--policy-pack-config` document for all packs, or a list with one
     per pack. `wire_inputs` (from `PreviewResult`) keeps secrets marked as the engine sends them.
     `stack_tags` are what policies see as `args.stack_tags` (`--stack-tag`).
+    `limits` (a `limits.TimeLimits`) bounds every policy call and names the policy that hangs.
     """
     from azure_jit_access.cli.preview import analysis
 
@@ -241,7 +243,7 @@ def evaluate_packs(
     configs = config if isinstance(config, list) else [config] * len(packs)
     analyzers = []
     for pack, pack_config in zip(packs, configs, strict=True):
-        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
+        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config), limits)
         servicer.ConfigureStack(
             proto.AnalyzerStackConfigureRequest(
                 stack=result.stack,

@@ -47,6 +47,8 @@ def _load_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
 
 
 def _contains_secure(value: Any) -> bool:
