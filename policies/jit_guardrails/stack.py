@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationP
 from .jit import JIT_POLICY_TYPE
 from .network import NSG_TYPES, RULE_TYPES
 from .props import arm_id_parts, as_list, is_type, is_unknown, plain, raise_if_unverified, text
-from .vm_network import VM_TYPE, Named, named, named_from_id, state, vm_nsg_problems
+from .vm_network import VM_TYPE, Named, index_network, named, named_from_id, state, vm_nsg_problems
 
 DEFAULT_OPT_OUT_TAG = "jit-exempt-reason"
 PLACEHOLDER_REASONS = frozenset({"true", "yes", "y", "1", "x", "-", "n/a", "na", "none", "todo", "tbd", "exempt"})
@@ -34,7 +34,7 @@ def opt_out_reason(props: Mapping[str, Any], tag: str) -> str | None:
 def check_vms_jit_protected(args: Any, report_violation: Any) -> None:
     """Validate the stack for `vm-management-ports-jit-protected`."""
     tag = (args.get_config() or {}).get("optOutTag", DEFAULT_OPT_OUT_TAG)
-    covered: list[Named] = []
+    covered: dict[str, list[Named]] = {}  # by VM name: one lookup per VM keeps the policy linear
     unknown_entries = []
     for resource in args.resources:
         if not is_type(resource.resource_type, JIT_POLICY_TYPE):
@@ -44,7 +44,7 @@ def check_vms_jit_protected(args: Any, report_violation: Any) -> None:
             vm_id = machine.get("id") if isinstance(machine, Mapping) else machine
             entry = named_from_id(vm_id, "virtualmachines")
             if entry is not None and isinstance(machine, Mapping) and as_list(machine.get("ports")):
-                covered.append(entry)
+                covered.setdefault(entry.name, []).append(entry)
             elif is_unknown(vm_id) or is_unknown(machines):
                 unknown_entries.append(f"JIT policy '{resource.name}' virtualMachines[{index}].id")
     unverified = []
@@ -53,7 +53,7 @@ def check_vms_jit_protected(args: Any, report_violation: Any) -> None:
             continue
         props = state(resource)
         vm = named(props, "vmName", "virtualmachines", resource.name)
-        if vm is not None and any(vm.matches(entry) for entry in covered):
+        if vm is not None and any(vm.matches(entry) for entry in covered.get(vm.name, [])):
             continue
         if is_unknown(props.get("tags")) or opt_out_reason(props, tag):
             unverified += [f"VM '{resource.name}': tags"] if is_unknown(props.get("tags")) else []
@@ -84,23 +84,28 @@ def _rule_targets(rule: Any, props: Mapping[str, Any]) -> tuple[list[str], Named
 
 def check_rule_ownership(args: Any, report_violation: Any) -> None:
     """Validate the stack for `nsg-rule-ownership`."""
-    standalone = []
+    # Standalone rules indexed once by the NSG URNs they depend on and by NSG name: linear in the stack.
+    by_urn: dict[str, set[int]] = {}
+    by_name: dict[str, list[tuple[Named, int]]] = {}
+    rule_names: list[str] = []
     for resource in args.resources:
         if is_type(resource.resource_type, *RULE_TYPES):
             props = state(resource)
             urns, target = _rule_targets(resource, props)
-            name = text(props.get("securityRuleName")) or text(props.get("name")) or resource.name
-            standalone.append((urns, target, name))
+            rule_names.append(text(props.get("securityRuleName")) or text(props.get("name")) or resource.name)
+            for urn in urns:
+                by_urn.setdefault(urn, set()).add(len(rule_names) - 1)
+            if target is not None:
+                by_name.setdefault(target.name, []).append((target, len(rule_names) - 1))
     for resource in args.resources:
         if not is_type(resource.resource_type, *NSG_TYPES):
             continue
         props = state(resource)
         nsg = named(props, "networkSecurityGroupName", "networksecuritygroups", resource.name)
-        mine = [
-            name
-            for urns, target, name in standalone
-            if resource.urn in urns or (nsg is not None and target is not None and nsg.matches(target))
-        ]
+        found = set(by_urn.get(resource.urn, ()))
+        if nsg is not None:
+            found |= {index for target, index in by_name.get(nsg.name, []) if nsg.matches(target)}
+        mine = [rule_names[index] for index in sorted(found)]
         inline = props.get("securityRules")
         if not mine or inline is None or is_unknown(inline):
             continue
@@ -131,11 +136,12 @@ def check_vms_have_nsg(args: Any, report_violation: Any) -> None:
     """Validate the stack for `vm-has-nsg`."""
     trust_external = bool((args.get_config() or {}).get("trustExternalNetworks", False))
     resources = [(resource, state(resource)) for resource in args.resources]
+    network = index_network(resources)
     unverified = []
     for resource, props in resources:
         if not is_type(resource.resource_type, VM_TYPE):
             continue
-        problems, unknown = vm_nsg_problems(props, resources, trust_external)
+        problems, unknown = vm_nsg_problems(props, network, trust_external)
         unverified += [f"VM '{resource.name}': {u}" for u in unknown]
         if problems:
             report_violation(
