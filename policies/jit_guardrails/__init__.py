@@ -14,12 +14,21 @@ from collections.abc import Mapping
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import defender, identity, jit, network, stack, workflow
+from . import azure_policy, defender, identity, jit, jit_scope, network, stack, workflow
 from .guard import guarded
 
 PACK_NAME = "azure-jit-guardrails"
 
-_ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES, *stack.POLICIES]
+_ALL: list[Policy] = [
+    *network.POLICIES,
+    *jit.POLICIES,
+    *defender.POLICIES,
+    *identity.POLICIES,
+    *azure_policy.POLICIES,
+    *workflow.POLICIES,
+    *stack.POLICIES,
+    *jit_scope.POLICIES,
+]
 
 
 def policy_names() -> list[str]:

@@ -1,5 +1,6 @@
-"""Authorization: a least-privilege JIT requester role, no privileged roles for automation identities, and
-the deny-wildcard Azure Policy actually enforced."""
+"""Authorization: a least-privilege JIT requester role and no privileged roles for automation identities.
+
+(The deny-wildcard Azure Policy checks live in `azure_policy.py`.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
 
 from .props import (
     arm_id_parts,
@@ -24,13 +25,6 @@ from .rules.roles import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, PRIVILEGED_
 
 ROLE_DEFINITION_TYPE = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
-POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment"
-POLICY_DEFINITION_TYPES = (
-    "azure-native:authorization:PolicyDefinition",
-    "azure-native:authorization:PolicyDefinitionAtManagementGroup",
-)
-
-DEFAULT_DENY_WILDCARD_DEFINITIONS = ("Deny-MgmtPorts-From-Internet",)
 
 
 def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
@@ -165,62 +159,6 @@ def check_privileged_automation(args: Any, report_violation: Any) -> None:
     )
 
 
-def _definition_names(resource: Any, props: Mapping[str, Any]) -> set[str]:
-    names = {resource.name.lower()}
-    for key in ("policyDefinitionName", "name"):
-        value = text(props.get(key))
-        if value:
-            names.add(value.lower())
-    return names
-
-
-def is_deny_wildcard_definition(props: Mapping[str, Any]) -> bool:
-    """A definition whose rule judges NSG rules' or JIT port rules' sources: the deny-wildcard pattern."""
-    rule = str(props.get("policyRule", "")).lower()
-    return ("microsoft.network/networksecuritygroups/securityrules" in rule and "sourceaddressprefix" in rule) or (
-        "microsoft.security/locations/jitnetworkaccesspolicies" in rule and "allowedsourceaddressprefix" in rule
-    )
-
-
-def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
-    """Validate the stack for `deny-wildcard-policy-enforced`."""
-    config = settings(args.get_config(), {"definitionNames": list(DEFAULT_DENY_WILDCARD_DEFINITIONS)})
-    names = {n.lower() for n in config["definitionNames"]}
-    definitions = {}
-    for resource in args.resources:
-        props = plain(resource.props)
-        if is_type(resource.resource_type, *POLICY_DEFINITION_TYPES) and is_deny_wildcard_definition(props):
-            definitions[resource.urn] = resource
-            names |= _definition_names(resource, props)
-    unknown = []
-    for resource in args.resources:
-        if not is_type(resource.resource_type, POLICY_ASSIGNMENT_TYPE):
-            continue
-        props = plain(resource.props)
-        mode, definition_id = props.get("enforcementMode"), props.get("policyDefinitionId")
-        if mode is None or (not is_unknown(mode) and str(mode).strip().lower() != "donotenforce"):
-            continue
-        linked = [
-            d.urn
-            for deps in (resource.property_dependencies.get("policyDefinitionId", []), resource.dependencies)
-            for d in deps
-        ]
-        matches = any(urn in definitions for urn in linked) or (
-            isinstance(definition_id, str) and not is_unknown(definition_id) and last_segment(definition_id) in names
-        )
-        if is_unknown(mode) or (not matches and is_unknown(definition_id)):
-            unknown.append(f"policy assignment '{resource.name}': enforcementMode/policyDefinitionId")
-        elif matches:
-            report_violation(
-                f"Policy assignment '{resource.name}' of the deny-wildcard-source definition has enforcementMode "
-                "'DoNotEnforce', so NSG rules and JIT policies that open management ports to the internet are not "
-                "blocked. Set enforcement_mode='Default' (use the definition's effect parameter 'Audit' to only "
-                "report).",
-                resource.urn,
-            )
-    raise_if_unverified(unknown)
-
-
 jit_requester_role_least_privilege = ResourceValidationPolicy(
     name="jit-requester-role-least-privilege",
     description="A custom role that can initiate JIT must hold only the allowed requester actions: no wildcard, "
@@ -263,22 +201,4 @@ no_privileged_role_for_automation = ResourceValidationPolicy(
     ),
 )
 
-deny_wildcard_policy_enforced = StackValidationPolicy(
-    name="deny-wildcard-policy-enforced",
-    description="Assignments of the deny-wildcard-source Azure Policy should be enforced, not DoNotEnforce.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=check_deny_wildcard_enforced,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "definitionNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(DEFAULT_DENY_WILDCARD_DEFINITIONS),
-                "description": "Names of deny-wildcard definitions outside the stack (those in it are recognised by "
-                "their rule).",
-            }
-        }
-    ),
-)
-
-POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation, deny_wildcard_policy_enforced]
+POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation]

@@ -23,12 +23,14 @@ DEFAULT_LEVELS = {
     "jit-requester-role-least-privilege": "mandatory",
     "no-privileged-role-for-automation": "mandatory",
     "deny-wildcard-policy-enforced": "advisory",
+    "policy-definition-no-port-opening": "mandatory",
     "workflow-uses-managed-identity": "mandatory",
     "workflow-request-trigger-secured": "mandatory",
     "vm-management-ports-jit-protected": "mandatory",
     "nsg-rule-ownership": "mandatory",
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
+    "jit-policy-vm-in-scope": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -36,6 +38,7 @@ STACK_POLICIES = {
     "nsg-rule-ownership",
     "vm-has-nsg",
     "jit-policy-single-writer",
+    "jit-policy-vm-in-scope",
 }
 
 
