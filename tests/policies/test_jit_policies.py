@@ -169,4 +169,5 @@ def test_unknown_vm_list_is_deferred_by_every_jit_policy(judge, make):
         (PORTS, "advisory"),
         (DURATION, "advisory"),
         (SOURCE, "advisory"),
+        ("jit-policy-vm-in-scope", "advisory"),
     ]
