@@ -32,7 +32,7 @@ def parse_duration(value: str) -> timedelta:
     number = ""
     in_time, time_start = False, 0
     for char in text[1:]:
-        if char.isdigit() or (char in ".," and number and "." not in number):
+        if char in "0123456789" or (char in ".," and number and "." not in number):
             number += "." if char == "," else char
         elif char == "T" and not in_time and not number:
             in_time, units, last, time_start = True, _TIME_UNITS, -1, amounts
@@ -40,7 +40,10 @@ def parse_duration(value: str) -> timedelta:
             position = list(units).index(char)
             if position <= last:
                 raise ValueError(f"'{value}': '{char}' is out of order or repeated: {example}")
-            total += units[char] * float(number)
+            try:
+                total += units[char] * float(number)
+            except OverflowError:  # beyond timedelta's ~2.7 million years
+                raise ValueError(f"'{value}': {number}{char} is far too long: {example}") from None
             last, number, amounts = position, "", amounts + 1
         else:
             raise ValueError(f"'{value}': unexpected '{char}': {example}")

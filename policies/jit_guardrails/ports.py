@@ -27,7 +27,8 @@ def parse_port_spec(spec: Any) -> tuple[int, int] | None:
         return ALL_PORTS
     low, dash, high = spec.partition("-")
     low, high = low.strip(), (high.strip() if dash else low.strip())
-    if not (low.isdigit() and high.isdigit()):
+    # isdigit() alone accepts superscripts and other scripts' digits ("²"), which int() then refuses.
+    if not (low.isascii() and high.isascii() and low.isdigit() and high.isdigit()):
         return None
     low_port, high_port = int(low), int(high)
     if low_port > high_port or high_port > 65535:
