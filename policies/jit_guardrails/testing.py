@@ -45,6 +45,7 @@ class SyntheticResource:
     name: str
     props: dict[str, Any]
     depends_on: list[str] = field(default_factory=list)
+    protect: bool = False
 
     @property
     def urn(self) -> str:
@@ -57,8 +58,8 @@ def _defaults(policy: Policy) -> dict[str, Any]:
     return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
 
 
-def _options() -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+def _options(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
 def _level(policy: Policy) -> str:
@@ -90,7 +91,7 @@ def judge_resource(policies: Iterable[Policy], resource: SyntheticResource) -> l
                 unknown_checking_proxy(dict(resource.props)),
                 resource.urn,
                 resource.name,
-                _options(),
+                _options(resource.protect),
                 None,
                 _defaults(policy),
             )
