@@ -229,6 +229,12 @@ def _options(proto, resource: Resource):
     )
 
 
+def _fix_lines(policy: Any) -> str:
+    """`\nHow to fix: ...` and `\nSee: <url>` from a policy's metadata, so a report reader still sees the fix."""
+    steps, url = getattr(policy, "remediation_steps", None), getattr(policy, "url", None)
+    return (f"\nHow to fix: {steps}" if steps else "") + (f"\nSee: {url}" if url else "")
+
+
 def evaluate_packs(
     packs: list[LoadedPack],
     resources: list[Resource],
@@ -246,12 +252,20 @@ def evaluate_packs(
     for pack, pack_config in zip(packs, configs, strict=True):
         servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
 
-        def collect(response, default_urn: str | None, pack: LoadedPack = pack) -> None:
+        # pulumi-policy keeps a policy's fix and docs link as metadata (remediation_steps, url), not in the message.
+        pack_fixes = {p.name: _fix_lines(p) for p in pack.policies}
+
+        def collect(
+            response, default_urn: str | None, pack: LoadedPack = pack, fixes: dict[str, str] = pack_fixes
+        ) -> None:
             for diag in response.diagnostics:
                 level = levels.get(diag.enforcementLevel, "advisory")
                 # A violation that survives remediation is reported as mandatory, like the CLI does.
                 level = "mandatory" if level == "remediate" else level
-                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn, diag.message))
+                # A "can't run policy ... during preview" note is not a violation: nothing to fix yet.
+                deferred = diag.message.startswith("can't run policy")
+                message = diag.message + ("" if deferred else fixes.get(diag.policyName, ""))
+                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn, message))
 
         stack_resources = []
         for resource in resources:

@@ -8,8 +8,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .props import (
     arm_id_parts,
     as_list,
@@ -68,7 +76,7 @@ def is_tenant_wide_scope(scope: str, allowed_management_groups: Iterable[str]) -
     return True
 
 
-def check_requester_role(args: Any, report_violation: Any) -> None:
+def check_requester_role(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `jit-requester-role-least-privilege`."""
     if not is_type(args.resource_type, ROLE_DEFINITION_TYPE):
         return
@@ -119,7 +127,7 @@ def last_segment(arm_id: str) -> str:
     return arm_id.strip().rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-def check_privileged_automation(args: Any, report_violation: Any) -> None:
+def check_privileged_automation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `no-privileged-role-for-automation`."""
     if not is_type(args.resource_type, ROLE_ASSIGNMENT_TYPE):
         return
@@ -165,6 +173,10 @@ jit_requester_role_least_privilege = ResourceValidationPolicy(
     "no write or delete, no data actions, not assignable at / or a tenant root management group.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_requester_role,
+    severity=Severity.CRITICAL,
+    remediation_steps="Keep only the actions listed in this policy's allowedRequesterActions and assign the role at "
+    "the resource groups of the protected VMs.",
+    url=policy_url("jit-requester-role-least-privilege"),
     config_schema=PolicyConfigSchema(
         properties={
             "allowedRequesterActions": {
@@ -189,6 +201,9 @@ no_privileged_role_for_automation = ResourceValidationPolicy(
     "Administrator, Network Contributor, RBAC Administrator or Security Admin.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_privileged_automation,
+    severity=Severity.CRITICAL,
+    remediation_steps="Assign the JIT requester role (or another narrow custom role) instead, and set principal_type.",
+    url=policy_url("no-privileged-role-for-automation"),
     config_schema=PolicyConfigSchema(
         properties={
             "forbiddenRoleDefinitionIds": {

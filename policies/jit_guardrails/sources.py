@@ -13,8 +13,9 @@ Private and reserved ranges (RFC 1918, CGNAT, link-local, ULA ...) do not count 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -87,7 +88,7 @@ def broad_service_tag_reason(source: str, broad_service_tags: Iterable[str]) -> 
 
 
 def _collapsed(networks: Iterable[IPNetwork]) -> list[IPNetwork]:
-    return list(ipaddress.collapse_addresses(networks))
+    return list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]  # one IP version per call
 
 
 def public_address_count(networks: Iterable[IPNetwork], version: int) -> int:
@@ -98,9 +99,9 @@ def public_address_count(networks: Iterable[IPNetwork], version: int) -> int:
     # Both lists are disjoint CIDR blocks, and two CIDR blocks either nest or do not touch.
     for block in union:
         for reserved in non_public:
-            if block.subnet_of(reserved):
+            if block.subnet_of(reserved):  # type: ignore[arg-type]  # same IP version by construction
                 total -= block.num_addresses
-            elif reserved.subnet_of(block):
+            elif reserved.subnet_of(block):  # type: ignore[arg-type]
                 total -= reserved.num_addresses
     return total
 
@@ -144,7 +145,7 @@ def internet_wide_findings(sources: Iterable[str], limits: SourceLimits = Source
     return findings
 
 
-SOURCE_CONFIG_SCHEMA: dict[str, dict] = {
+SOURCE_CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     "ipv4PrefixLimit": {
         "type": "integer",
         "minimum": 0,
@@ -174,7 +175,7 @@ SOURCE_CONFIG_SCHEMA: dict[str, dict] = {
 }
 
 
-def limits_from(config: dict) -> SourceLimits:
+def limits_from(config: Mapping[str, Any]) -> SourceLimits:
     """`SourceLimits` from a policy's resolved config (keys of `SOURCE_CONFIG_SCHEMA`)."""
     return SourceLimits(
         ipv4_prefix_limit=int(config.get("ipv4PrefixLimit", DEFAULT_IPV4_PREFIX_LIMIT)),
@@ -184,6 +185,6 @@ def limits_from(config: dict) -> SourceLimits:
     )
 
 
-def source_defaults() -> dict:
+def source_defaults() -> dict[str, Any]:
     """The schema defaults of `SOURCE_CONFIG_SCHEMA`."""
     return {key: spec["default"] for key, spec in SOURCE_CONFIG_SCHEMA.items()}

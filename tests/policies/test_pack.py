@@ -117,3 +117,39 @@ def test_readme_table_lists_every_policy_with_its_level_and_config(pack):
         for key in policy.config_schema.properties if policy.config_schema else {}:
             assert f"`{key}`" in row, (policy.name, key)
     assert policy_names() == list(DEFAULT_LEVELS)
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation other than `-` and `_` dropped, spaces to `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_policy_carries_its_fix_severity_and_a_docs_anchor_that_exists(pack):
+    docs = (ROOT / "docs" / "policies.md").read_text()
+    anchors = {github_anchor(m.group(1)) for m in re.finditer(r"^#{2,4} (.+)$", docs, re.M)}
+    for policy in pack.policies:
+        assert policy.severity is not None and len(policy.remediation_steps or "") > 40, policy.name
+        base, _, anchor = policy.url.partition("#")
+        assert base == "https://github.com/azure-jit-access/azure-jit-access/blob/main/docs/policies.md"
+        assert anchor == policy.name and anchor in anchors, policy.name
+
+
+def test_a_violation_in_jit_preview_ends_with_the_fix_and_the_link(pack):
+    from azure_jit_access.cli.preview.model import Resource
+    from azure_jit_access.cli.preview.packs import evaluate_packs
+
+    nsg = Resource(
+        urn="urn:pulumi:test::guardrails::azure-native:network:NetworkSecurityGroup::nsg",
+        type="azure-native:network:NetworkSecurityGroup",
+        name="nsg",
+        parent=None,
+        inputs={"securityRules": []},
+        options={"protect": False, "dependsOn": []},
+        outputs={},
+    )
+    found = [v for v in evaluate_packs([pack], [nsg]) if v.policy == "nsg-no-inline-rules"]
+    assert len(found) == 1 and found[0].message.endswith(
+        "\nHow to fix: Remove `security_rules` from the NSG and declare each rule as a standalone "
+        "`network.SecurityRule` with `network_security_group_name` set."
+        "\nSee: https://github.com/azure-jit-access/azure-jit-access/blob/main/docs/policies.md#nsg-no-inline-rules"
+    )
