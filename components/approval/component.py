@@ -24,15 +24,9 @@ from azure_jit_access.approval.definition import ARM_AUDIENCE, WorkflowSettings,
 from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.rules.roles import PRIVILEGED_ROLES
 
-FORBIDDEN_ROLES = {
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-    "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
-    "fb1c8493-542b-48eb-b624-b4c8fea62acd": "Security Admin",
-}
+FORBIDDEN_ROLES = PRIVILEGED_ROLES
 """Built-in roles that would let the workflow (or whoever controls it) do far more than request JIT access."""
 ROLE_ASSIGNMENT_NAMESPACE = uuid.UUID("3d0c52b4-7f8e-4c57-9a51-5f0e3f1a7b21")
 _VM_ID = re.compile(

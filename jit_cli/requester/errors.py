@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from azure_jit_access.rules.arm_ids import parse_arm_id
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -24,16 +26,16 @@ class RefusedError(Exception):
 
 _ACTION = re.compile(r"perform action '([^']+)'")
 _SCOPE = re.compile(r"over scope '([^']+)'")
-_RESOURCE_GROUP = re.compile(r"/resourceGroups/([^/]+)", re.IGNORECASE)
-_SUBSCRIPTION = re.compile(r"/subscriptions/([^/]+)", re.IGNORECASE)
 
 
 def _scope_words(scope: str) -> str:
-    group = _RESOURCE_GROUP.search(scope)
-    if group:
-        return f"resource group {group.group(1)}"
-    subscription = _SUBSCRIPTION.search(scope)
-    return f"subscription {subscription.group(1)}" if subscription else scope
+    try:
+        parsed = parse_arm_id(scope)
+    except ValueError:
+        return scope
+    if parsed.resource_group:
+        return f"resource group {parsed.resource_group}"
+    return f"subscription {parsed.subscription}" if parsed.subscription else scope
 
 
 def _error_parts(error: Any) -> tuple[int | None, str, str]:

@@ -45,7 +45,11 @@ def _validate_justification(text: str) -> str:
 def _duration(requested: timedelta | None, rule: Any, where: str) -> timedelta:
     if requested is None:
         # Without --duration: one hour, or the policy's cap when that is shorter.
-        return min(DEFAULT_DURATION, parse_iso_duration(rule.max_request_access_duration))
+        try:
+            cap = parse_iso_duration(rule.max_request_access_duration)
+        except ValueError as err:
+            raise RefusedError(f"the JIT policy for {where} has an unreadable maxRequestAccessDuration: {err}") from err
+        return min(DEFAULT_DURATION, cap)
     try:
         check_duration_allowed(requested, rule.max_request_access_duration, where)
     except ValueError as err:

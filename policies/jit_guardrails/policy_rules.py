@@ -14,7 +14,7 @@ from typing import Any
 
 from .ports import DEFAULT_MANAGEMENT_PORTS, covered_ports, parse_port_spec
 from .props import as_list, text
-from .sources import WILDCARD_WORDS
+from .rules.sources import is_wildcard
 
 OPENING_EFFECTS = frozenset({"deployifnotexists", "modify"})
 _PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.IGNORECASE)
@@ -49,7 +49,8 @@ def _values(condition: Mapping[str, Any]) -> list[str]:
 
 
 def _is_wildcard(value: str) -> bool:
-    return value in WILDCARD_WORDS or value.endswith("/0") or value == "0.0.0.0/0"
+    # `like '*/0'` in a policy condition stands for every /0 prefix.
+    return is_wildcard(value) or value.endswith("/0")
 
 
 def effects(props: Mapping[str, Any]) -> set[str]:

@@ -193,6 +193,21 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
             f"allowed_source_address_prefixes[1]: '*' {WILDCARD}",
         ),
         ({"allowed_source_address_prefixes": ["Any"]}, f"allowed_source_address_prefixes[0]: 'Any' {WILDCARD}"),
+        (
+            # The pack's jit-policy-no-wildcard-source refuses more than a /16 of public space; so does the component.
+            {"allowed_source_address_prefixes": ["20.0.0.0/8"]},
+            "allowed_source_address_prefixes: '20.0.0.0/8' (16,777,216 public IPv4 addresses, more than a /16): that "
+            "is open to far more than your own addresses",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["0.0.0.0/1", "128.0.0.0/1"]},
+            "allowed_source_address_prefixes: '0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 "
+            "addresses, more than a /16)",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["AzureCloud"]},
+            "allowed_source_address_prefixes[0]: 'AzureCloud' is not a valid IPv4/IPv6 address or CIDR network",
+        ),
         ({"allowed_source_address_prefixes": ["::/0"]}, f"allowed_source_address_prefixes[0]: '::/0' {WILDCARD}"),
         (
             {"allowed_source_address_prefixes": ["10.0.0.256"]},
@@ -205,12 +220,12 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"max_request_access_duration": "3h"},
-            "max_request_access_duration: '3h' is not an ISO 8601 duration; accepted "
-            "range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
+            "max_request_access_duration: '3h' does not start with 'P': use ISO 8601 such as PT30M, PT3H, PT1H30M "
+            "or P1D; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
         ),
         (
             {"max_request_access_duration": "PT48H"},
-            "max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what "
+            "max_request_access_duration: 'PT48H' is 2d, outside what "
             "JIT allows; accepted range is PT5M (5 minutes) to PT24H (24 hours)",
         ),
         ({"protocol": "Tcp6"}, "protocol: unknown protocol 'Tcp6'; use 'TCP', 'UDP' or '*'"),
@@ -235,7 +250,7 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"virtual_machines": [vm_entry(ports=[JitPortRule(22, max_request_access_duration="PT4M")])]},
-            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 0:04:00, outside what JIT allows",
+            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 4m, outside what JIT allows",
         ),
         (
             {"virtual_machines": [vm_entry(resource_group_name="other-rg")]},
