@@ -23,12 +23,13 @@ _NSG_TYPE = "microsoft.network/networksecuritygroups"
 
 
 def _conditions(node: Any) -> Iterator[Mapping[str, Any]]:
-    """Every leaf condition (`{"field": ..., "equals": ...}`) of an `if` tree, count `where` clauses included."""
+    """Every positive leaf condition (`{"field": ..., "equals": ...}`) of an `if` tree, count `where` clauses
+    included. Conditions under `not` are left out: `not (source in ['*'])` matches the opposite rules."""
     if isinstance(node, list):
         for item in node:
             yield from _conditions(item)
     elif isinstance(node, Mapping):
-        for key in ("allOf", "anyOf", "not", "where"):
+        for key in ("allOf", "anyOf", "where"):
             yield from _conditions(node.get(key))
         count = node.get("count")
         if isinstance(count, Mapping):

@@ -187,6 +187,8 @@ SSH_FROM_ANY = {
         ),
         ({"policyRule": {**DENY_RULE, "then": {"effect": "deny", "details": {"deployment": {}}}}}, False),
         ({"policyRule": {"if": {"field": "type", "equals": RULE}, "then": {"effect": "deny"}}}, False),
+        # Denying every rule *except* wildcard ones is the opposite of the guardrail.
+        ({"policyRule": {"if": {"not": DENY_RULE["if"]}, "then": {"effect": "deny"}}}, False),
         (dine(SSH_FROM_ANY), False),
         ({"policyRule": "deny"}, False),
     ],
@@ -269,3 +271,17 @@ def test_unknown_definitions_are_deferred_and_other_resources_not_applicable(jud
 def test_a_deny_definition_is_not_flagged_as_opening(judge, make):
     definition = make(POLICY_DEF, "deny", {"policyRule": copy.deepcopy(DENY_RULE), "parameters": EFFECT})
     assert judge(definition, policy=OPENING) == []
+
+
+def test_this_projects_own_guardrail_definitions_are_recognised():
+    from azure_jit_access.wildcard_policy import (
+        effect_parameter,
+        jit_policy_rule,
+        nsg_policy_parameters,
+        nsg_policy_rule,
+    )
+
+    nsg = {"policyRule": nsg_policy_rule(), "parameters": nsg_policy_parameters()}
+    jit = {"policyRule": jit_policy_rule(), "parameters": {"effect": effect_parameter()}}
+    assert is_deny_wildcard_definition(nsg) and is_deny_wildcard_definition(jit)
+    assert opened_management_ports(nsg) == [] and opened_management_ports(jit) == []
