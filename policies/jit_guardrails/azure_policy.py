@@ -26,6 +26,7 @@ from .docs import policy_url
 from .policy_rules import effects, is_deny_wildcard_definition, opened_management_ports
 from .ports import DEFAULT_MANAGEMENT_PORTS
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, resource_name, settings, text
+from .stack import require_any
 
 POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment"
 POLICY_DEFINITION_TYPES = (
@@ -51,6 +52,7 @@ def _definition_names(resource: PolicyResource, props: Mapping[str, Any]) -> set
 
 def check_deny_wildcard_enforced(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `deny-wildcard-policy-enforced`."""
+    require_any(args, "Azure Policy assignments", POLICY_ASSIGNMENT_TYPE)
     config = settings(args.get_config(), {"definitionNames": list(DEFAULT_DENY_WILDCARD_DEFINITIONS)})
     names = {str(n).lower() for n in as_list(config["definitionNames"])}
     definitions: set[str] = set()

@@ -19,6 +19,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackVali
 from .docs import policy_url
 from .jit import JIT_POLICY_TYPE
 from .props import arm_id_parts, as_list, is_type, is_unknown, raise_if_unverified, text
+from .stack import require_any
 from .vm_network import VM_TYPE, Named, named, state
 
 
@@ -93,6 +94,7 @@ def entry_problems(
 
 def check_vm_in_scope(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `jit-policy-vm-in-scope`."""
+    require_any(args, "JIT network access policies", JIT_POLICY_TYPE)
     vms = index_vms(args)
     unverified: list[str] = []
     for resource in args.resources:

@@ -32,6 +32,12 @@ DEFAULT_OPT_OUT_TAG = "jit-exempt-reason"
 PLACEHOLDER_REASONS = frozenset({"true", "yes", "y", "1", "x", "-", "n/a", "na", "none", "todo", "tbd", "exempt"})
 
 
+def require_any(args: StackValidationArgs, what: str, *types: str) -> None:
+    """Mark the stack policy not applicable (pulumi-policy's `not_applicable`) when no resource has these types."""
+    if not any(is_type(resource.resource_type, *types) for resource in args.resources):
+        args.not_applicable(f"no {what} in the stack")
+
+
 def opt_out_reason(props: Mapping[str, Any], tag: str) -> str | None:
     """The VM's opt-out reason from its tags, if it is a real reason (not `true`, `yes`, ...)."""
     tags = props.get("tags")
@@ -42,6 +48,7 @@ def opt_out_reason(props: Mapping[str, Any], tag: str) -> str | None:
 
 def check_vms_jit_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `vm-management-ports-jit-protected`."""
+    require_any(args, "virtual machines", VM_TYPE)
     tag = (args.get_config() or {}).get("optOutTag", DEFAULT_OPT_OUT_TAG)
     covered: dict[str, list[Named]] = {}  # by VM name: one lookup per VM keeps the policy linear
     unknown_entries = []
@@ -91,6 +98,7 @@ def _rule_targets(rule: PolicyResource, props: Mapping[str, Any]) -> tuple[list[
 
 def check_rule_ownership(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `nsg-rule-ownership`."""
+    require_any(args, "network security groups", *NSG_TYPES)
     # Standalone rules indexed once by the NSG URNs they depend on and by NSG name: linear in the stack.
     by_urn: dict[str, set[int]] = {}
     by_name: dict[str, list[tuple[Named, int]]] = {}
@@ -140,6 +148,7 @@ def _deployed(props: Mapping[str, Any]) -> bool:
 
 def check_vms_have_nsg(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `vm-has-nsg`."""
+    require_any(args, "virtual machines", VM_TYPE)
     trust_external = bool((args.get_config() or {}).get("trustExternalNetworks", False))
     resources = [(resource, state(resource)) for resource in args.resources]
     network = index_network(resources)
@@ -160,6 +169,7 @@ def check_vms_have_nsg(args: StackValidationArgs, report_violation: ReportViolat
 
 def check_single_writer(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `jit-policy-single-writer`."""
+    require_any(args, "JIT network access policies", JIT_POLICY_TYPE)
     seen: dict[tuple[str, str, str], str] = {}
     for resource in args.resources:
         if not is_type(resource.resource_type, JIT_POLICY_TYPE):

@@ -1,5 +1,6 @@
 """A crash inside a policy becomes a violation naming the policy and the resource: the pack fails closed."""
 
+import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
 from jit_guardrails import all_policies
@@ -54,3 +55,16 @@ def test_unknown_values_and_passes_are_left_to_pulumi_policy():
 def test_every_policy_the_pack_serves_is_guarded():
     for policy in all_policies():
         assert policy.validate.__qualname__.startswith("guarded.<locals>.validate_"), policy.name
+
+
+def test_stack_policies_say_not_applicable_when_the_stack_has_nothing_to_judge():
+    from pulumi_policy import StackValidationArgs
+    from pulumi_policy.policy import _NotApplicableError
+
+    from jit_guardrails.stack import check_vms_have_nsg
+
+    with pytest.raises(_NotApplicableError) as err:
+        check_vms_have_nsg(StackValidationArgs([], {}), lambda message, urn=None: None)
+    assert err.value.reason == "no virtual machines in the stack"
+    stack = [SyntheticResource(RULE, "r", {})]
+    assert judge_stack([p for p in all_policies() if isinstance(p, StackValidationPolicy)], stack) == []
