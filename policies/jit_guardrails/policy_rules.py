@@ -124,18 +124,22 @@ def _opening(rule: Mapping[str, Any], where: str, ports: tuple[int, ...]) -> str
     return f"{where} allows inbound traffic from {shown} to management port(s) {port_text}"
 
 
-def _template_resources(node: Any, path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Resources of a deployment template, nested deployments included, with a readable path."""
+def _template_resources(node: Any, path: str, parent_type: str = "") -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(path, full lower-case type, resource) for each resource of a deployment template: nested deployments and
+    child resources (`securityRules` inside an NSG's `resources`, whose type is relative to its parent) included."""
     if not isinstance(node, Mapping):
         return
     for index, resource in enumerate(as_list(node.get("resources"))):
         if not isinstance(resource, Mapping):
             continue
         where = f"{path}.resources[{index}]"
-        yield where, resource
+        kind = str(resource.get("type", "")).lower()
+        kind = f"{parent_type}/{kind}" if parent_type and "/" not in kind else kind
+        yield where, kind, resource
         properties = resource.get("properties")
         if isinstance(properties, Mapping):
             yield from _template_resources(properties.get("template"), f"{where}.properties.template")
+        yield from _template_resources(resource, where, kind)
 
 
 def opened_management_ports(props: Mapping[str, Any], ports: tuple[int, ...] = DEFAULT_MANAGEMENT_PORTS) -> list[str]:
@@ -151,10 +155,9 @@ def opened_management_ports(props: Mapping[str, Any], ports: tuple[int, ...] = D
     deployment = details.get("deployment")
     properties = deployment.get("properties") if isinstance(deployment, Mapping) else None
     template = properties.get("template") if isinstance(properties, Mapping) else None
-    for where, resource in _template_resources(template, "deployment template"):
-        kind = str(resource.get("type", "")).lower()
+    for where, kind, resource in _template_resources(template, "deployment template"):
         name = text(resource.get("name")) or "unnamed"
-        if kind == _RULE_TYPE or (kind == "securityrules" and "networksecuritygroups" in where.lower()):
+        if kind == _RULE_TYPE:
             found += [m for m in [_opening(resource, f"its {where} (security rule '{name}')", ports)] if m]
         elif kind == _NSG_TYPE:
             body = resource.get("properties")

@@ -162,6 +162,15 @@ def dine(rule_properties, effect="DeployIfNotExists", nested=False):
     }
 
 
+def child_rule_of_nsg():
+    """ARM child-resource syntax: a `securityRules` resource nested in its NSG, type relative to the parent."""
+    props = dine(SSH_FROM_ANY)
+    template = props["policyRule"]["then"]["details"]["deployment"]["properties"]["template"]
+    rule = {"type": "securityRules", "name": "ssh", "properties": dict(SSH_FROM_ANY)}
+    template["resources"] = [{"type": "Microsoft.Network/networkSecurityGroups", "name": "nsg", "resources": [rule]}]
+    return props
+
+
 SSH_FROM_ANY = {
     "access": "Allow",
     "direction": "Inbound",
@@ -229,6 +238,7 @@ def test_a_dine_that_opens_ssh_is_mandatory_and_never_advised_to_enforce(judge, 
         (dine({**SSH_FROM_ANY, "destinationPortRange": "[parameters('port')]"}), ["port(s) [parameters('port')]"]),
         (dine({**SSH_FROM_ANY, "sourceAddressPrefix": "10.0.0.0/8"}), ["from '10.0.0.0/8' to management port(s) 22"]),
         (dine({**SSH_FROM_ANY, "destinationPortRange": "3000-4000"}), ["port(s) 3389"]),
+        (child_rule_of_nsg(), ["template.resources[0].resources[0] (security rule 'ssh')"]),
         (dine({**SSH_FROM_ANY, "access": "Deny"}), []),
         (dine({**SSH_FROM_ANY, "direction": "Outbound"}), []),
         (dine({**SSH_FROM_ANY, "destinationPortRange": "443"}), []),
