@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/fleet.py
+	$(PY) benchmarks/pack_scaling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
