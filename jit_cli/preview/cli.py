@@ -1,7 +1,8 @@
 """`jit preview`: the offline `pulumi preview --policy-pack`.
 
 Exit status (pinned): 0 no mandatory violation, 1 at least one mandatory violation, 2 the program, its
-config or a policy pack is broken (a short message; the traceback only with --debug).
+config or a policy pack is broken (a short message; the traceback only with --debug), or `--validate` found an
+Azure schema error.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ EXAMPLES = """examples:
   jit preview --stack bastion --format markdown --output preview.md
   jit preview --program ../other-project --policy-pack policies --config azure-native:location=westus3
   jit preview --format json | jq '.violations'
+  jit preview --validate                        # also check every resource against Azure's ARM schemas
 """
 
 
@@ -58,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--compare",
         metavar="BASE.json",
         help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="check every azure-native resource against Microsoft's ARM resource schema of the API version "
+        "the installed SDK uses; any error exits 2, as `pulumi preview` fails on a provider check",
     )
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
@@ -166,6 +174,11 @@ def run(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - a crashing policy must not look like a pass
         return _fail(f"a policy raised instead of reporting: {type(err).__name__}: {err}", err, args.debug)
 
+    if args.validate:
+        from azure_jit_access.cli.preview import validate
+
+        result.validation = validate.validate_resources(result.resources, project.program_dir, project.main)
+
     changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
     report = renderers[args.format](result, changes)
@@ -174,4 +187,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(render.summary_line(result, changes) + f" Report written to {args.output}.\n")
     else:
         sys.stdout.write(report)
+    if result.validation is not None and result.validation.issues:
+        sys.stderr.write(f"error: {len(result.validation.issues)} Azure schema error(s) (--validate), see the report\n")
+        return 2
     return 1 if any(v.enforcement == "mandatory" for v in result.violations) else 0

@@ -124,6 +124,19 @@ def _violation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
     return ["#### Policy violations", "", *rows, ""]
 
 
+def _validation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
+    if result.validation is None:
+        return []
+    rows = ["| Resource | Source | Path | What is wrong | Reference |", "|---|---|---|---|---|"]
+    for issue in result.validation.issues:
+        rows.append(
+            f"| {_cell(names.get(issue.urn, issue.urn))} | {_cell(issue.source)} | `{issue.path}` | "
+            f"{_cell(issue.message)} | {_cell(issue.reference)} |"
+        )
+    table = rows if result.validation.issues else []
+    return ["#### Azure schema check (`--validate`)", "", *table, "", _cell(result.validation.note()), ""]
+
+
 def _change_lines(changes: Changes | None) -> list[str]:
     if changes is None:
         return []
@@ -187,6 +200,7 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
     sections = [
         _headline(result, changes),
         _violation_lines(result, names),
+        _validation_lines(result, names),
         _change_lines(changes),
         ["#### Architecture", "", "```mermaid", mermaid(doc), "```", ""],
         _details(f"Resources ({len(doc['resources'])})", resource_rows, len(doc["resources"])),

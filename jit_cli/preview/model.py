@@ -51,6 +51,8 @@ class PreviewResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    validation: Any = None
+    """The `--validate` report (`validate.ValidationReport`), None when the schema check did not run."""
     wire_inputs: dict[str, dict] = field(default_factory=dict, repr=False)
     """Per URN, the inputs as the engine sends them to analyzers (secrets still marked)."""
 

@@ -76,10 +76,15 @@ class ValidationIssue:
     path: str
     message: str
     reference: str
+    source: str = ""
+    """The program file (and line, when the engine recorded it) that constructed the resource."""
 
     def to_json(self) -> dict[str, str]:
-        """The pinned `validation[]` entry."""
-        return {"urn": self.urn, "path": self.path, "message": self.message, "reference": self.reference}
+        """The pinned `validation[]` entry (plus `source` when known)."""
+        entry = {"urn": self.urn, "path": self.path, "message": self.message, "reference": self.reference}
+        if self.source:
+            entry["source"] = self.source
+        return entry
 
 
 @dataclass
@@ -381,8 +386,22 @@ def mask_secrets(inputs: dict[str, Any], secret_paths: list[str]) -> dict[str, A
     return mask(copy.deepcopy(inputs), secret_paths) if secret_paths else inputs
 
 
-def validate_resources(resources: list[Any]) -> ValidationReport:
-    """Check every custom azure-native resource of a preview."""
+def _source(resource: Any, program_dir: Path | None, main: Path | None) -> str:
+    recorded = getattr(resource, "source", None)
+    if isinstance(recorded, dict) and recorded.get("file"):
+        return f"{recorded['file']}:{recorded['line']}" if recorded.get("line") else str(recorded["file"])
+    if main is None:
+        return ""
+    try:
+        return str(main.resolve().relative_to(program_dir.resolve())) if program_dir else main.name
+    except ValueError:
+        return str(main)
+
+
+def validate_resources(
+    resources: list[Any], program_dir: Path | None = None, main: Path | None = None
+) -> ValidationReport:
+    """Check every custom azure-native resource of a preview (`main`: the program file, named in reports)."""
     report = ValidationReport()
     for resource in resources:
         if not resource.custom or not resource.type.startswith("azure-native:"):
@@ -393,5 +412,8 @@ def validate_resources(resources: list[Any]) -> ValidationReport:
             report.not_checked.setdefault(resource.type, outcome)
             continue
         report.checked += 1
+        source = _source(resource, program_dir, main)
+        for issue in outcome:
+            issue.source = source
         report.issues.extend(outcome)
     return report
