@@ -40,7 +40,10 @@ SECTIONS = (
 MODULE_NAMESPACES = {"monitor": ("Microsoft.Insights", "Microsoft.Monitor")}
 # Tokens whose class name is not the ARM type's last segment: (ARM type, schema section).
 SPECIAL_TYPES = {
-    "monitor:SubscriptionDiagnosticSetting": ("Microsoft.Insights/diagnosticSettings", "subscription_resourceDefinitions"),
+    "monitor:SubscriptionDiagnosticSetting": (
+        "Microsoft.Insights/diagnosticSettings",
+        "subscription_resourceDefinitions",
+    ),
     "authorization:PolicyDefinitionAtManagementGroup": (
         "Microsoft.Authorization/policyDefinitions",
         "managementGroup_resourceDefinitions",
@@ -144,7 +147,9 @@ def namespaces_for(token: str) -> tuple[str, ...]:
 @cache
 def _schema_files(version: str) -> dict[str, dict]:
     folder = ARM_SCHEMAS / version
-    return {p.name: _strip_expressions(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))}
+    return {
+        p.name: _strip_expressions(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))
+    }
 
 
 def _strip_expressions(node: Any) -> Any:

@@ -45,7 +45,9 @@ def test_alert_operator_is_the_scheduled_query_rules_enum_and_gt_is_refused():
     [issue] = validate.validate_resource(rule.urn, rule.type, wrong)
     assert issue.path == "$.properties.criteria.allOf[0].operator"
     assert "'gt' is not one of ['Equals', 'GreaterThan'" in issue.message
-    assert issue.reference.endswith("2025-01-01-preview/Microsoft.Insights.json#/resourceDefinitions/scheduledQueryRules")
+    assert issue.reference.endswith(
+        "2025-01-01-preview/Microsoft.Insights.json#/resourceDefinitions/scheduledQueryRules"
+    )
 
 
 def test_missing_required_property_is_reported_with_its_parent_path():
