@@ -354,7 +354,7 @@ def _is_masked(body: Any, parts: tuple) -> bool:
 def _open_enum(arm_type: str, parts: tuple, value: Any) -> bool:
     for (type_, shape), (pattern, _why) in OPEN_ENUMS.items():
         same_shape = len(shape) == len(parts) and all(
-            isinstance(p, int) if s is int else p == s for s, p in zip(shape, parts)
+            isinstance(p, int) if s is int else p == s for s, p in zip(shape, parts, strict=True)
         )
         if type_.lower() == arm_type.lower() and same_shape and isinstance(value, str) and pattern.match(value):
             return True
