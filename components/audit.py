@@ -366,7 +366,7 @@ class JitAuditTrail(pulumi.ComponentResource):
                         query=query,
                         time_aggregation=monitor.TimeAggregation.COUNT,
                         # scheduledQueryRules accepts Equals|GreaterThan|...; the typed `ConditionOperator` is another
-                        # API's enum ("gt") that ARM refuses. `Operator` has the API's strings (ARM schema, 2025-01-01-preview).
+                        # API's enum ("gt") that ARM refuses; `Operator` has the API's strings (ARM schema 2025-01-01-preview).
                         operator=monitor.Operator.GREATER_THAN,
                         threshold=0,
                         # One alert per request (not one per run): every dimension value combination alerts alone.
