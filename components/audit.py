@@ -365,8 +365,8 @@ class JitAuditTrail(pulumi.ComponentResource):
                     monitor.ConditionArgs(
                         query=query,
                         time_aggregation=monitor.TimeAggregation.COUNT,
-                        # scheduledQueryRules accepts Equals|GreaterThan|...; the typed `ConditionOperator` is another
-                        # API's enum ("gt") that ARM refuses; `Operator` has the API's strings (ARM schema 2025-01-01-preview).
+                        # scheduledQueryRules takes Equals|GreaterThan|... (ARM schema 2025-01-01-preview); the typed
+                        # `ConditionOperator` is another API's enum ("gt") that ARM refuses. `Operator` has the right strings.
                         operator=monitor.Operator.GREATER_THAN,
                         threshold=0,
                         # One alert per request (not one per run): every dimension value combination alerts alone.
