@@ -366,7 +366,7 @@ class JitAuditTrail(pulumi.ComponentResource):
                         query=query,
                         time_aggregation=monitor.TimeAggregation.COUNT,
                         # scheduledQueryRules takes Equals|GreaterThan|... (ARM schema 2025-01-01-preview); the typed
-                        # `ConditionOperator` is another API's enum ("gt") that ARM refuses. `Operator` has the right strings.
+                        # `ConditionOperator` is another API's enum ("gt"), refused by ARM; `Operator` is right.
                         operator=monitor.Operator.GREATER_THAN,
                         threshold=0,
                         # One alert per request (not one per run): every dimension value combination alerts alone.
