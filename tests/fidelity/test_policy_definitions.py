@@ -14,9 +14,7 @@ POLICY_TYPES = (
 
 
 def _definitions(previews):
-    return [
-        (name, r) for name, result in previews.items() for r in result.resources if r.type in POLICY_TYPES
-    ]
+    return [(name, r) for name, result in previews.items() for r in result.resources if r.type in POLICY_TYPES]
 
 
 def test_generated_policy_rules_pass_the_schema_and_use_existing_aliases(shipped_previews):
