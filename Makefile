@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Microsoft's parsers for the fidelity gate (tests/fidelity), pinned by package-lock.json.
+NODE_DIR := tests/fidelity/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 STACK ?= dev
 
 .PHONY: install preview test lint bench clean
@@ -12,13 +15,17 @@ $(STAMP): pyproject.toml requirements.txt policies/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]" -r requirements.txt -r policies/requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack.
 preview: $(STAMP)
 	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -28,4 +35,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/fleet.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(NODE_DIR)/node_modules
