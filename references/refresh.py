@@ -14,6 +14,10 @@ Policy aliases: the alias dump (`Get-AzPolicyAlias`, JanneMattila/azure-policy-e
 `src/AzurePolicyEvaluator/Resources/policy-aliases.gz`) is filtered to NAMESPACES and written to
 `policy-aliases.json.gz` (sorted alias names).
 
+Logic Apps functions: every function of the workflow language with its signatures, as Azure/LogicAppsUX's
+designer declares them (`libs/designer-ui/src/lib/workflow/languageservice/templatefunctions.ts`), reduced to
+name -> signatures (parameter count, optional and variadic marks) in `logic-apps/functions.json`.
+
 The JIT swagger and the AzureActivity column list are single files copied by hand (see README.md).
 """
 
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -139,16 +144,64 @@ def refresh_aliases(clone: Path) -> None:
     (HERE / "policy-aliases.json.gz").write_bytes(gzip.compress(payload, mtime=0))
 
 
+TEMPLATE_FUNCTIONS = "libs/designer-ui/src/lib/workflow/languageservice/templatefunctions.ts"
+_FUNCTION = re.compile(r"^\s*name: '([A-Za-z0-9_]+)',\s*\n\s*defaultSignature:|definition:\s*\n?\s*'([^']*)'", re.M)
+
+
+def _arity(definition: str) -> dict:
+    """`f(a: t, b?: t, ...)` -> {"min": 1, "max": 2 or None when variadic}."""
+    inner = definition[definition.index("(") + 1 : definition.rindex(")")].strip()
+    params = [p.strip() for p in inner.split(",") if p.strip()] if inner else []
+    variadic = bool(params) and params[-1] == "..."
+    fixed = [p for p in params if p != "..."]
+    required = [p for p in fixed if "?" not in p.split(":")[0]]
+    return {"min": len(required), "max": None if variadic else len(fixed)}
+
+
+def refresh_logic_apps(clone: Path) -> None:
+    """Function names and arities of the workflow language, from the LogicAppsUX designer's signatures."""
+    data = _show(clone, TEMPLATE_FUNCTIONS)
+    if data is None:
+        raise SystemExit(f"{TEMPLATE_FUNCTIONS} is not in {clone}")
+    text = data.decode("utf-8")
+    text = text[text.index("export const FunctionGroupDefinitions") :]
+    functions: dict[str, list[str]] = {}
+    current = ""
+    for match in _FUNCTION.finditer(text):
+        if match.group(1):
+            current = match.group(1)
+            functions.setdefault(current, [])
+        else:
+            functions[current].append(match.group(2))
+    commit, date = _commit(clone)
+    doc = {
+        "repository": "Azure/LogicAppsUX",
+        "file": TEMPLATE_FUNCTIONS,
+        "commit": commit,
+        "date": date,
+        "functions": {
+            name: {"signatures": sigs, "arities": [_arity(s) for s in sigs]}
+            for name, sigs in sorted(functions.items(), key=lambda kv: kv[0].lower())
+        },
+    }
+    out = HERE / "logic-apps" / "functions.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+
+
 def main() -> None:
     """Parse the clone paths and refresh what was given."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arm-schemas", type=Path, help="clone of Azure/azure-resource-manager-schemas")
     parser.add_argument("--policy-evaluator", type=Path, help="clone of JanneMattila/azure-policy-evaluator")
+    parser.add_argument("--logic-apps-ux", type=Path, help="clone of Azure/LogicAppsUX")
     args = parser.parse_args()
     if args.arm_schemas:
         refresh_arm_schemas(args.arm_schemas)
     if args.policy_evaluator:
         refresh_aliases(args.policy_evaluator)
+    if args.logic_apps_ux:
+        refresh_logic_apps(args.logic_apps_ux)
 
 
 if __name__ == "__main__":
