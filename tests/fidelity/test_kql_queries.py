@@ -89,3 +89,12 @@ def test_the_empty_wildcard_set_is_filtered_before_it_can_alert(shipped_previews
     [changes] = [q for name, q in queries.items() if "change-alert" in name]
     after_apply = changes.split("| summarize WildcardRules = make_set(tostring(Rule.name))", 1)[1]
     assert after_apply.split("\n")[2].strip() == "| where array_length(WildcardRules) > 0"
+
+
+def test_a_deployed_alert_with_an_unknown_column_is_reported_naming_the_resource(shipped_previews):
+    queries, _, tables = _deployed(shipped_previews["stack dev"])
+    [name] = [n for n in queries if n.startswith("alert audit-initiate-alert")]
+    broken = {name: queries[name] + "\n| where CallerIp == '203.0.113.7'"}
+    report = analyse(broken, tables)[name]
+    assert name == "alert audit-initiate-alert [0]"  # the resource and criteria.allOf[0].query
+    assert len(report.errors) == 1 and "'CallerIp'" in report.errors[0]
