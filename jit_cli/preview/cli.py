@@ -177,6 +177,13 @@ def run(args: argparse.Namespace) -> int:
     if args.validate:
         from azure_jit_access.cli.preview import validate
 
+        if not validate.ARM_SCHEMAS.is_dir():
+            return _fail(
+                f"--validate needs the vendored ARM schemas in {validate.ARM_SCHEMAS}; install azure-jit-access "
+                "from a source checkout (pip install -e .), where references/ is present",
+                None,
+                args.debug,
+            )
         result.validation = validate.validate_resources(result.resources, project.program_dir, project.main)
 
     changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None

@@ -105,6 +105,8 @@ def _headline(result: PreviewResult, changes: Changes | None) -> list[str]:
     if changes is not None:
         c = changes.counts()
         steps = f" · {c['create']} to create, {c['update']} to update, {c['delete']} to delete, {c['same']} unchanged"
+    if result.validation is not None and result.validation.issues:
+        status += f" · ❌ {len(result.validation.issues)} Azure schema error(s) (`--validate`)"
     return [
         f"### `jit preview` · `{result.project}` / `{result.stack}`",
         "",

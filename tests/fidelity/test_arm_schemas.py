@@ -120,6 +120,7 @@ def test_validate_flag_on_a_foreign_program_names_file_resource_and_property(tmp
     assert main(["preview", "--program", str(tmp_path), "--validate", "--format", "markdown"]) == 2
     markdown = capsys.readouterr().out
     assert "#### Azure schema check (`--validate`)" in markdown and "`$.properties.protocol`" in markdown
+    assert "❌ 1 Azure schema error(s) (`--validate`)" in markdown.splitlines()[2]
 
     # Without the flag nothing is checked and the exit status is the policy one.
     assert main(["preview", "--program", str(tmp_path), "--format", "json"]) == 0
