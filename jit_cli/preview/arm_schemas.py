@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,9 @@ SECTIONS = (
 )
 # The SDK module when it is not the namespace's own name (pulumi-azure-native v3 merged insights into monitor).
 MODULE_NAMESPACES = {"monitor": ("Microsoft.Insights", "Microsoft.Monitor")}
+# Inputs the SDK renamed because the ARM name collides with a resource-level one (`properties.type` is the
+# SDK's `roleType`): SDK input name -> ARM property name.
+RENAMED_INPUTS = {"azure-native:authorization:RoleDefinition": {"roleType": "type"}}
 # Tokens whose class name is not the ARM type's last segment: (ARM type, schema section).
 SPECIAL_TYPES = {
     "monitor:SubscriptionDiagnosticSetting": (
@@ -129,6 +132,7 @@ class SchemaMatch:
     section: str
     key: str
     arm_type: str
+    token: str = ""
 
     @property
     def reference(self) -> str:
@@ -177,7 +181,7 @@ def find_schema(token: str, inputs: dict[str, Any]) -> SchemaMatch | str:
         present = sum(f"{p}name" in input_keys for p in parents)
         return (present == len(parents), present, -SECTIONS.index(match.section))
 
-    return max(candidates, key=fit)
+    return replace(max(candidates, key=fit), token=token)
 
 
 def _resolve(schema: dict, root: dict, files: dict[str, dict]) -> dict:
@@ -236,15 +240,18 @@ def arm_body(match: SchemaMatch, inputs: dict[str, Any]) -> tuple[dict[str, Any]
     inner = set(_resolve(inner_schema, root, files).get("properties") or {}) if inner_schema else set()
     body: dict[str, Any] = {"type": match.arm_type, "apiVersion": match.version}
     flat: dict[str, Any] = {}
+    renamed = RENAMED_INPUTS.get(match.token, {})
     for key, value in inputs.items():
-        if key in ("type", "apiVersion", "name"):
+        key = renamed.get(key, key)
+        if key in ("apiVersion", "name") or (key == "type" and key not in inner):
             continue
-        if key in top and key != "properties":
+        if key in top and key not in ("properties", "type"):
             body[key] = value
         elif key in inner or key == "properties":
             flat[key] = value
         # Anything else is a URL parameter (resource group, names, scope): ARM has it from the URL.
-    own_name = inputs.get(f"{min(_singulars(match.arm_type.split('/')[-1]), key=len)}Name")
+    wanted = f"{min(_singulars(match.arm_type.split('/')[-1]), key=len)}name"
+    own_name = next((v for k, v in inputs.items() if k.lower() == wanted), None)
     body["name"] = own_name if isinstance(own_name, str) else "[unknown]"
     if "location" in (definition.get("required") or []) and "location" not in body:
         body["location"] = "[unknown]"  # the provider fills it from the resource group

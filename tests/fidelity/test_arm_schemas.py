@@ -125,3 +125,13 @@ def test_validate_flag_on_a_foreign_program_names_file_resource_and_property(tmp
     # Without the flag nothing is checked and the exit status is the policy one.
     assert main(["preview", "--program", str(tmp_path), "--format", "json"]) == 0
     assert "validation" not in json.loads(capsys.readouterr().out)
+
+
+def test_inputs_the_sdk_renamed_are_checked_under_their_arm_name():
+    role = _resource(":RoleDefinition")
+    match = validate.find_schema(role.type, role.inputs)
+    body, _ = validate.arm_body(match, role.inputs)
+    assert body["type"] == "Microsoft.Authorization/roleDefinitions"
+    assert body["properties"]["type"] == role.inputs["roleType"] == "CustomRole"
+    [issue] = validate.validate_resource(role.urn, role.type, {**role.inputs, "roleType": 5})
+    assert (issue.path, issue.message) == ("$.properties.type", "5 is not of type 'string' (input type)")
