@@ -154,6 +154,9 @@ def find_schema(token: str, inputs: dict[str, Any]) -> SchemaMatch | str:
     if not files:
         return f"no vendored schemas for API version {version}"
     _, module, name = token.split(":")
+    namespaces_text = " or ".join(namespaces_for(token))
+    if not any(f.lower().startswith(ns.lower() + ".") for f in files for ns in namespaces_for(token)):
+        return f"no vendored {namespaces_text} schema for API version {version}"
     special = SPECIAL_TYPES.get(f"{module.split('/')[0]}:{name}")
     namespaces = tuple(ns.lower() for ns in namespaces_for(token))
     candidates: list[SchemaMatch] = []
@@ -174,7 +177,7 @@ def find_schema(token: str, inputs: dict[str, Any]) -> SchemaMatch | str:
                 if name.lower() in _singulars(arm_type.split("/")[-1]):
                     candidates.append(SchemaMatch(version, file_name, section, key, arm_type))
     if not candidates:
-        return f"no {name} in the vendored {version} schemas"
+        return f"no {name} in the vendored {namespaces_text} {version} schemas"
 
     def fit(match: SchemaMatch) -> tuple[int, int]:
         parents = _parent_params(match.arm_type)

@@ -82,18 +82,22 @@ def _path_text(parts: tuple) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
+def _placeholder(node: Any) -> bool:
+    # Pulumi never sends a None input, so a null in the recorded inputs is a value the engine could not know.
+    return node is None or (isinstance(node, str) and (node in UNKNOWN_VALUES or node == SECRET_MARK))
+
+
 def _is_masked(body: Any, parts: tuple) -> bool:
+    """True when the error's path runs through an unknown value or a secret (never reported)."""
     node = body
     for part in parts:
-        if node in UNKNOWN_VALUES or node == SECRET_MARK:
+        if _placeholder(node):
             return True
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             return False
-    if isinstance(node, str) and (node in UNKNOWN_VALUES or node == SECRET_MARK):
-        return True
-    return False
+    return _placeholder(node)
 
 
 def _open_enum(arm_type: str, parts: tuple, value: Any) -> bool:

@@ -68,7 +68,8 @@ def test_wrong_enum_deep_in_a_flattened_body_names_the_input_path():
 
 def test_unknown_values_and_secrets_are_skipped_not_failed():
     rule = _resource(":SecurityRule")
-    for placeholder in ("[unknown]", "[secret]"):
+    # None: an output the mock engine could not know (Pulumi never sends a None input).
+    for placeholder in ("[unknown]", "[secret]", None):
         masked = {**rule.inputs, "access": placeholder, "priority": placeholder}
         assert validate.validate_resource(rule.urn, rule.type, masked) == []
 
@@ -76,6 +77,11 @@ def test_unknown_values_and_secrets_are_skipped_not_failed():
 def test_a_type_without_a_vendored_schema_is_not_checked_rather_than_passed():
     outcome = validate.validate_resource("urn:x", "azure-native:logic:Workflow", {"definition": {}})
     assert outcome == "no vendored schemas for API version 2019-05-01"
+    outcome = validate.validate_resource("urn:y", "azure-native:storage:StorageAccount", {"kind": "StorageV2"})
+    assert (
+        outcome
+        == f"no vendored Microsoft.storage schema for API version {validate.sdk_api_version('azure-native:storage:StorageAccount')}"
+    )
 
 
 FOREIGN = """
