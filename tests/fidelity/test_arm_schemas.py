@@ -78,10 +78,8 @@ def test_a_type_without_a_vendored_schema_is_not_checked_rather_than_passed():
     outcome = validate.validate_resource("urn:x", "azure-native:logic:Workflow", {"definition": {}})
     assert outcome == "no vendored schemas for API version 2019-05-01"
     outcome = validate.validate_resource("urn:y", "azure-native:storage:StorageAccount", {"kind": "StorageV2"})
-    assert (
-        outcome
-        == f"no vendored Microsoft.storage schema for API version {validate.sdk_api_version('azure-native:storage:StorageAccount')}"
-    )
+    version = validate.sdk_api_version("azure-native:storage:StorageAccount")
+    assert outcome == f"no vendored Microsoft.storage schema for API version {version}"
 
 
 FOREIGN = """
