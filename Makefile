@@ -21,9 +21,9 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack.
+## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack and Azure's schemas.
 preview: $(STAMP)
-	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies
+	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies --validate
 
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
