@@ -39,6 +39,8 @@ class QueryReport:
     errors: list[str] = field(default_factory=list)
     operators: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    """The result's columns and their KQL types (for a transformation: what it writes to the table)."""
 
 
 def schema_text(columns: dict[str, str]) -> str:
@@ -86,8 +88,15 @@ def analyse(queries: dict[str, str], tables: dict[str, dict[str, str]]) -> dict[
             for d in entry["diagnostics"]
             if d["severity"] == "Error"
         ]
-        reports[entry["name"]] = QueryReport(entry["name"], errors, entry["operators"], entry["functions"])
+        reports[entry["name"]] = QueryReport(
+            entry["name"], errors, entry["operators"], entry["functions"], entry["columns"]
+        )
     return reports
+
+
+def kql_type(table_type: str) -> str:
+    """The KQL type of a Tables API / stream declaration column type (`dateTime` -> `datetime`)."""
+    return _TABLE_TYPES.get(table_type, table_type)
 
 
 def transformation_problems(report: QueryReport) -> list[str]:

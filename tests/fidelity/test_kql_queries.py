@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fidelity.kusto import analyse, azure_activity_columns, transformation_problems
+from azure_jit_access import kql
+from tests.fidelity.kusto import analyse, azure_activity_columns, kql_type, transformation_problems
 
 TABLE = "azure-native:operationalinsights:Table"
 
@@ -31,7 +32,7 @@ def _deployed(result):
                 if flow.get("transformKql"):
                     [stream] = flow["streams"]
                     columns = {c["name"]: c["type"] for c in declared[stream]["columns"]}
-                    transforms[f"transform {r.name} [{i}]"] = (flow["transformKql"], columns)
+                    transforms[f"transform {r.name} [{i}]"] = (flow["transformKql"], columns, flow["outputStream"])
     return queries, transforms, tables
 
 
@@ -49,18 +50,26 @@ def test_every_shipped_query_binds_against_the_documented_tables(shipped_preview
 
 
 def test_the_dcr_transformation_binds_to_its_stream_and_uses_only_supported_kql(shipped_previews):
-    _, transforms, _ = _deployed(shipped_previews["stack dev"])
+    _, transforms, tables = _deployed(shipped_previews["stack dev"])
     assert transforms
-    for name, (text, columns) in transforms.items():
+    for name, (text, columns, output) in transforms.items():
         [report] = analyse({name: text}, {"source": columns}).values()
         assert report.errors == [], (name, text)
         assert transformation_problems(report) == [], (name, text)
+        # What it writes must be the destination table's schema, column for column and type for type.
+        table = tables[output.removeprefix("Custom-")]
+        assert report.columns == {column: kql_type(kind) for column, kind in table.items()}, name
 
 
 def test_an_unknown_column_is_reported_with_the_column_name():
     report = analyse({"q": "AzureActivity | where CallerIp == '1.2.3.4'"}, {"AzureActivity": azure_activity_columns()})
     [error] = report["q"].errors
     assert "'CallerIp'" in error and error.startswith("KS142")
+
+
+def test_the_projects_azure_activity_columns_are_the_documented_ones():
+    for column, kind in kql.AZURE_ACTIVITY_COLUMNS.items():
+        assert azure_activity_columns().get(column) == kind, column
 
 
 def test_a_column_the_project_assumed_but_learn_does_not_document_fails():

@@ -1,7 +1,7 @@
 // Parse and bind KQL with Microsoft's Kusto.Language (npm @kusto/language-service-next).
 // stdin: {"tables": {"Name": "(Col:type, ...)"}, "queries": [{"name": "...", "text": "..."}]}
 // stdout: [{"name", "diagnostics": [{"severity", "code", "message", "start", "length"}],
-//           "operators": ["where", ...], "functions": ["ago", ...]}]
+//           "columns": {"Col": "type"}, "operators": ["where", ...], "functions": ["ago", ...]}]
 "use strict";
 require("@kusto/language-service-next/bridge.min.js");
 require("@kusto/language-service-next/Kusto.Language.Bridge.min.js");
@@ -37,6 +37,20 @@ function operatorsAndFunctions(code) {
   return { operators: [...operators].sort(), functions: [...functions].sort() };
 }
 
+// The columns of a tabular result, as {name: type} (the schema a transformation writes to its table).
+function resultColumns(code) {
+  const result = code.ResultType;
+  const columns = {};
+  if (!result || !result.Columns) {
+    return columns;
+  }
+  for (let i = 0; i < result.Columns.Count; i++) {
+    const column = result.Columns.getItem(i);
+    columns[column.Name] = column.Type.Name;
+  }
+  return columns;
+}
+
 function main() {
   const input = JSON.parse(readStdin());
   const globals = globalsFor(input.tables);
@@ -48,7 +62,7 @@ function main() {
       const d = list.getItem(i);
       diagnostics.push({ severity: d.Severity, code: d.Code, message: d.Message, start: d.Start, length: d.Length });
     }
-    return { name: query.name, diagnostics, ...operatorsAndFunctions(code) };
+    return { name: query.name, diagnostics, columns: resultColumns(code), ...operatorsAndFunctions(code) };
   });
   process.stdout.write(JSON.stringify(results));
 }
