@@ -53,6 +53,7 @@ def _deployed(shipped_previews):
         ("@parameters('nope')", "parameters('nope'): not a parameter of the definition"),
         ("@parameters('$connections')['sharepoint']['connectionId']", "$connections['sharepoint']"),
         ("@{concat('a', 'b'}", "expected ')'"),
+        ("@concat(" + ", ".join(["'x'"] * 2000) + ")", "over 8192"),
     ],
 )
 def test_a_bad_expression_is_reported_with_its_path(shipped_previews, expression, problem):

@@ -28,6 +28,8 @@ _TOKEN = re.compile(
 )
 # Learn, "Reference guide to workflow expression functions": and/or take two or more expressions.
 LEARN_ARITIES = {"and": (2, None), "or": (2, None)}
+# Learn, "Limits and configuration reference for Azure Logic Apps": characters per expression.
+EXPRESSION_LIMIT = 8192
 REFERENCE_FUNCTIONS = {"outputs", "body", "actions", "actionbody", "actionoutputs", "result"}
 
 
@@ -252,6 +254,8 @@ def check_definition(definition: dict[str, Any], parameter_values: dict[str, Any
                 problems.append(f"{path}: {err}")
                 return
             for text in texts:
+                if len(text) > EXPRESSION_LIMIT:
+                    problems.append(f"{path}: expression of {len(text)} characters, over {EXPRESSION_LIMIT}")
                 try:
                     tree = parse(text)
                 except WorkflowExpressionError as err:
