@@ -90,3 +90,11 @@ def unknown_aliases(rule: dict[str, Any]) -> list[tuple[str, str]]:
         if field.lower() not in known_aliases():
             bad.append((path, field))
     return bad
+
+
+def policy_definition_problems(resource: Any) -> list[str]:
+    """Every schema error and unknown alias of a recorded PolicyDefinition, as `urn policyRule<path>: problem`."""
+    rule = resource.inputs.get("policyRule") or {}
+    found = [f"{resource.urn} policyRule{path[1:]}: {message}" for path, message in schema_errors(rule)]
+    found += [f"{resource.urn} policyRule{path[1:]}: no alias {field!r}" for path, field in unknown_aliases(rule)]
+    return found

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import copy
 
-from tests.fidelity.policy_rules import alias_namespaces, known_aliases, schema_errors, unknown_aliases
+from tests.fidelity.policy_rules import (
+    alias_namespaces,
+    known_aliases,
+    policy_definition_problems,
+    schema_errors,
+    unknown_aliases,
+)
 
 POLICY_TYPES = (
     "azure-native:authorization:PolicyDefinition",
@@ -21,9 +27,7 @@ def test_generated_policy_rules_pass_the_schema_and_use_existing_aliases(shipped
     definitions = _definitions(shipped_previews)
     assert len(definitions) >= 2
     for program, definition in definitions:
-        rule = definition.inputs["policyRule"]
-        assert schema_errors(rule) == [], (program, definition.name)
-        assert unknown_aliases(rule) == [], (program, definition.name)
+        assert policy_definition_problems(definition) == [], program
 
 
 def test_the_catalogue_holds_the_jit_and_nsg_aliases():
@@ -65,6 +69,22 @@ def test_an_unknown_alias_is_reported_with_its_json_path(shipped_previews):
     node["field"] = node["field"] + "Typo"
     expected_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
     assert unknown_aliases(rule) == [(expected_path, node["field"])]
+
+
+def test_an_unknown_alias_in_a_deployed_definition_names_the_resource(shipped_previews):
+    program, definition = _definitions(shipped_previews)[0]
+    broken = copy.deepcopy(definition)
+    path = _first_field_path(broken.inputs["policyRule"])
+    node = broken.inputs["policyRule"]
+    for part in path[:-1]:
+        node = node[part]
+    node["field"] = "Microsoft.Network/networkSecurityGroups/securityRules/sourceAddressPrefixx"
+    [problem] = policy_definition_problems(broken)
+    json_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    assert problem == (
+        f"{definition.urn} policyRule{json_path}: "
+        "no alias 'Microsoft.Network/networkSecurityGroups/securityRules/sourceAddressPrefixx'"
+    )
 
 
 def test_a_boolean_equals_fails_the_published_schema():

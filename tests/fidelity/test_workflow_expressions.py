@@ -7,7 +7,13 @@ import copy
 
 import pytest
 
-from tests.fidelity.workflow_language import WorkflowExpressionError, check_definition, parse, signatures
+from tests.fidelity.workflow_language import (
+    WorkflowExpressionError,
+    check_definition,
+    parse,
+    signatures,
+    workflow_problems,
+)
 
 WORKFLOW = "azure-native:logic:Workflow"
 
@@ -20,8 +26,7 @@ def test_every_deployed_workflow_expression_is_valid(shipped_previews):
     workflows = _workflows(shipped_previews)
     assert len(workflows) >= 3
     for program, workflow in workflows:
-        problems = check_definition(workflow.inputs["definition"], workflow.inputs.get("parameters"))
-        assert problems == [], (program, workflow.name)
+        assert workflow_problems(workflow) == [], program
 
 
 def test_create_array_needs_an_item_and_json_gives_the_empty_array():
@@ -63,6 +68,18 @@ def test_a_bad_expression_is_reported_with_its_path(shipped_previews, expression
     problems = check_definition(definition, parameters)
     assert len(problems) == 1 and problem in problems[0], problems
     assert problems[0].startswith(f"$.actions.{first_action}.description: ")
+
+
+def test_a_deployed_workflow_with_an_empty_create_array_names_resource_and_path(shipped_previews):
+    program, workflow = _workflows(shipped_previews)[0]
+    broken = copy.deepcopy(workflow)
+    action = next(iter(broken.inputs["definition"]["actions"]))
+    broken.inputs["definition"]["actions"][action]["description"] = "@contains(createArray(), 'x')"
+    [problem] = workflow_problems(broken)
+    assert problem == (
+        f"{workflow.urn} definition.actions.{action}.description: contains(createArray(), 'x'): "
+        "createArray() takes 1 to any number argument(s), given 0"
+    )
 
 
 def test_the_grammar_matches_the_designer_parser():

@@ -265,3 +265,9 @@ def check_definition(definition: dict[str, Any], parameter_values: dict[str, Any
 
     visit({k: v for k, v in definition.items() if k != "parameters"}, "$")
     return problems
+
+
+def workflow_problems(resource: Any) -> list[str]:
+    """Every expression problem of a recorded `logic:Workflow`, as `urn definition<path>: expression: problem`."""
+    problems = check_definition(resource.inputs.get("definition") or {}, resource.inputs.get("parameters"))
+    return [f"{resource.urn} definition{problem[1:]}" for problem in problems]
