@@ -113,6 +113,7 @@ def _open_enum(arm_type: str, parts: tuple, value: Any) -> bool:
 def validate_resource(urn: str, token: str, inputs: dict[str, Any]) -> list[ValidationIssue] | str:
     """Schema failures of one resource's wire inputs, or why it could not be checked."""
     from jsonschema import Draft4Validator, FormatChecker
+    from jsonschema.exceptions import best_match
 
     match = find_schema(token, inputs)
     if isinstance(match, str):
@@ -122,6 +123,9 @@ def validate_resource(urn: str, token: str, inputs: dict[str, Any]) -> list[Vali
     validator = Draft4Validator({"$ref": uri}, registry=registry(), format_checker=FormatChecker())
     issues = []
     for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        if error.context:
+            # A polymorphic property (oneOf/anyOf): report the closest alternative's own failure.
+            error = best_match(error.context)
         parts = tuple(error.absolute_path)
         if _is_masked(body, parts) or _open_enum(match.arm_type, parts, error.instance):
             continue
