@@ -49,6 +49,19 @@ def test_every_shipped_query_binds_against_the_documented_tables(shipped_preview
     assert sum(n.startswith("alert ") for n in checked) >= 2 and sum(n.startswith("saved ") for n in checked) >= 6
 
 
+def test_every_alert_dimension_is_a_column_of_its_query_result(shipped_previews):
+    # Azure splits alerts by dimension columns of the query's result; a dimension the result lacks is refused.
+    result = shipped_previews["stack dev"]
+    _, _, tables = _deployed(result)
+    rules = [r for r in result.resources if r.type.endswith(":ScheduledQueryRule")]
+    assert len(rules) >= 2
+    for rule in rules:
+        for condition in rule.inputs["criteria"]["allOf"]:
+            [report] = analyse({rule.name: condition["query"]}, tables).values()
+            dimensions = [d["name"] for d in condition.get("dimensions", [])]
+            assert dimensions and set(dimensions) <= set(report.columns), (rule.name, dimensions, report.columns)
+
+
 def test_the_dcr_transformation_binds_to_its_stream_and_uses_only_supported_kql(shipped_previews):
     _, transforms, tables = _deployed(shipped_previews["stack dev"])
     assert transforms
