@@ -14,6 +14,7 @@ from pathlib import Path
 
 from azure_jit_access.cli.preview.validate import REFERENCES
 
+_RESULTS: dict[str, list[dict]] = {}
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "kql_check.js"
 # Kusto.Language's type names for the Tables API's column types.
@@ -71,17 +72,12 @@ def analyse(queries: dict[str, str], tables: dict[str, dict[str, str]]) -> dict[
         "tables": {name: schema_text(columns) for name, columns in tables.items()},
         "queries": [{"name": name, "text": text} for name, text in queries.items()],
     }
-    done = subprocess.run(
-        [node, str(SCRIPT)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        cwd=NODE_DIR,
-        check=True,
-        timeout=120,
-    )
+    key = json.dumps(payload, sort_keys=True)
+    if key not in _RESULTS:
+        # One node start costs seconds (Kusto.Language is 30 MB of JavaScript): reuse answers within a run.
+        _RESULTS[key] = _run_node(node, key)
     reports = {}
-    for entry in json.loads(done.stdout):
+    for entry in _RESULTS[key]:
         text = queries[entry["name"]]
         errors = [
             f"{d['code']} {d['message']} at {text[d['start'] : d['start'] + max(d['length'], 1)]!r}"
@@ -97,6 +93,13 @@ def analyse(queries: dict[str, str], tables: dict[str, dict[str, str]]) -> dict[
 def kql_type(table_type: str) -> str:
     """The KQL type of a Tables API / stream declaration column type (`dateTime` -> `datetime`)."""
     return _TABLE_TYPES.get(table_type, table_type)
+
+
+def _run_node(node: str, payload: str) -> list[dict]:
+    done = subprocess.run(
+        [node, str(SCRIPT)], input=payload, capture_output=True, text=True, cwd=NODE_DIR, check=True, timeout=120
+    )
+    return json.loads(done.stdout)
 
 
 def transformation_problems(report: QueryReport) -> list[str]:
