@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,28 @@ OPEN_ENUMS = {
         "REST spec VirtualMachineSizeTypes is modelAsString; the schema lists only the sizes of its time",
     ),
 }
+
+
+@cache
+def format_checker() -> Any:
+    """jsonschema's format checks plus `date-time` (RFC 3339, as Swagger and the ARM schemas mean it), which
+    jsonschema only checks when an optional package is installed."""
+    from datetime import datetime
+
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+
+    @checker.checks("date-time", raises=ValueError)
+    def _rfc3339(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", value):
+            raise ValueError(f"{value!r} is not an RFC 3339 date-time")
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        return True
+
+    return checker
 
 
 @dataclass
@@ -112,7 +135,7 @@ def _open_enum(arm_type: str, parts: tuple, value: Any) -> bool:
 
 def validate_resource(urn: str, token: str, inputs: dict[str, Any]) -> list[ValidationIssue] | str:
     """Schema failures of one resource's wire inputs, or why it could not be checked."""
-    from jsonschema import Draft4Validator, FormatChecker
+    from jsonschema import Draft4Validator
     from jsonschema.exceptions import best_match
 
     match = find_schema(token, inputs)
@@ -120,7 +143,7 @@ def validate_resource(urn: str, token: str, inputs: dict[str, Any]) -> list[Vali
         return match
     body, inserted = arm_body(match, inputs)
     uri = f"https://schema.management.azure.com/schemas/{match.version}/{match.file}#/{match.section}/{match.key}"
-    validator = Draft4Validator({"$ref": uri}, registry=registry(), format_checker=FormatChecker())
+    validator = Draft4Validator({"$ref": uri}, registry=registry(), format_checker=format_checker())
     issues = []
     for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
         if error.context:

@@ -139,3 +139,11 @@ def test_inputs_the_sdk_renamed_are_checked_under_their_arm_name():
     assert body["properties"]["type"] == role.inputs["roleType"] == "CustomRole"
     [issue] = validate.validate_resource(role.urn, role.type, {**role.inputs, "roleType": 5})
     assert (issue.path, issue.message) == ("$.properties.type", "5 is not of type 'string' (input type)")
+
+
+def test_date_times_are_checked_as_rfc_3339():
+    checker = validate.format_checker()
+    assert checker.conforms("2026-05-04T11:30:00Z", "date-time")
+    assert checker.conforms("2026-05-04T11:30:00.000+02:00", "date-time")
+    assert not checker.conforms("2026-05-04 11:30:00", "date-time")
+    assert not checker.conforms("2026-05-04T11:30:00", "date-time")  # no offset: ambiguous, refused
