@@ -63,3 +63,13 @@ def test_cloud_jobs_use_pulumi_actions_with_the_policy_pack_only_when_configured
 def test_fork_comments_never_check_out_fork_code():
     steps = load("preview-comment.yml")["jobs"]["comment"]["steps"]
     assert not any(s.get("uses", "").startswith("actions/checkout") for s in steps)
+
+
+def test_every_job_and_preview_is_bounded_in_time():
+    # A looping program or policy must fail the job, not hold the runner for GitHub's 6-hour default.
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path.name)["jobs"].items():
+            assert 0 < job["timeout-minutes"] <= 60, (path.name, name)
+    runs = [s.get("run", "") for s in load("pull-request.yml")["jobs"]["offline-preview"]["steps"]]
+    previews = [r for r in runs if "bin/jit preview" in r]
+    assert previews and all("--timeout 600" in r for r in previews)
