@@ -113,13 +113,17 @@ def test_validate_flag_on_a_foreign_program_names_file_resource_and_property(tmp
     assert issue["urn"].endswith("azure-native:network:SecurityRule::allow-https")
     assert issue["path"] == "$.properties.protocol"
     assert issue["message"].startswith("'HTTPS' is not one of ['Tcp', 'Udp', 'Icmp', 'Esp', '*', 'Ah']")
-    assert issue["source"].startswith("__main__.py")
+    # The program line that constructed the resource (the engine records it).
+    line = textwrap.dedent(FOREIGN).splitlines().index("network.SecurityRule(") + 1
+    assert issue["source"] == f"__main__.py:{line}"
     assert "Microsoft.Network.NRP.json" in issue["reference"]
     assert "Azure schema error" in capsys.readouterr().err
 
     assert main(["preview", "--program", str(tmp_path), "--validate"]) == 2
     text = capsys.readouterr().out
-    assert "[error] $.properties.protocol  (azure-native:network:SecurityRule allow-https at __main__.py" in text
+    assert (
+        f"[error] $.properties.protocol  (azure-native:network:SecurityRule allow-https at __main__.py:{line})" in text
+    )
 
     assert main(["preview", "--program", str(tmp_path), "--validate", "--format", "markdown"]) == 2
     markdown = capsys.readouterr().out
