@@ -179,7 +179,7 @@ def find_schema(token: str, inputs: dict[str, Any]) -> SchemaMatch | str:
     if not candidates:
         return f"no {name} in the vendored {namespaces_text} {version} schemas"
 
-    def fit(match: SchemaMatch) -> tuple[int, int]:
+    def fit(match: SchemaMatch) -> tuple[bool, int, int]:
         parents = _parent_params(match.arm_type)
         present = sum(f"{p}name" in input_keys for p in parents)
         return (present == len(parents), present, -SECTIONS.index(match.section))
