@@ -92,6 +92,9 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
         ]
     if result.warnings:
         doc["warnings"] = sorted(set(result.warnings))
+    if result.validation is not None:
+        doc["validation"] = [issue.to_json() for issue in result.validation.issues]
+        doc["validationNotChecked"] = dict(sorted(result.validation.not_checked.items()))
     if changes is not None:
         doc["changes"] = changes.to_json()
     return doc
@@ -207,5 +210,18 @@ def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
                 lines.append(f"        How to fix: {doc.remediation}")
             if doc is not None and doc.url:
                 lines.append(f"        See: {doc.url}")
+    lines += validation_lines(result, names)
     lines += ["", summary_line(result, changes)]
     return "\n".join(lines) + "\n"
+
+
+def validation_lines(result: PreviewResult, names: dict[str | None, str]) -> list[str]:
+    """The `--validate` section of the text report: every schema error, then what was not checked."""
+    if result.validation is None:
+        return []
+    lines = ["", "Azure schema check (--validate):"]
+    for issue in result.validation.issues:
+        where = names.get(issue.urn, issue.urn) + (f" at {issue.source}" if issue.source else "")
+        lines += [f"    [error] {issue.path}  ({where})", f"        {issue.message}", f"        see {issue.reference}"]
+    lines.append(f"    {result.validation.note()}")
+    return lines
