@@ -50,8 +50,13 @@ def nat_problem(nat: Mapping[str, Any], public: set[str], ports: list[int]) -> s
     if frontend is not None and frontend not in public:
         return None
     where = f"public frontend '{frontend}'" if frontend else f"a load balancer with public frontends {sorted(public)}"
-    shown = "not set" if backend is None else backend
+    shown = "not set" if backend is None else _port(backend)
     return f"forwards {where} to backend port {shown} (management port {', '.join(map(str, reached))})"
+
+
+def _port(value: Any) -> Any:
+    # The engine sends numbers as floats.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _load_balancer_of(rule: Any, props: Mapping[str, Any], balancers: list[tuple[Any, dict]]) -> Any:
@@ -94,7 +99,7 @@ def check_public_management_nat(args: Any, report_violation: Any) -> None:
         if balancer_props is None:
             if covered_ports(["*"] if props.get("backendPort") is None else [props.get("backendPort")], ports):
                 report_violation(
-                    f"Inbound NAT rule '{rule.name}' forwards backend port {props.get('backendPort')} (a management "
+                    f"Inbound NAT rule '{rule.name}' forwards backend port {_port(props.get('backendPort'))} (a management "
                     f"port) on load balancer '{props.get('loadBalancerName')}', which is not in this stack, so "
                     f"whether its frontend is public cannot be checked (fail closed). {_fix()}",
                     rule.urn,

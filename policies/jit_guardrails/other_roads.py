@@ -166,8 +166,8 @@ def check_firewall_dnat(args: Any, report_violation: Any) -> None:
             target = text(rule.get("translatedAddress")) or text(rule.get("translatedFqdn")) or "its backend"
             report_violation(
                 f"DNAT rule {where} ('{text(rule.get('name')) or 'unnamed'}') of '{owner}' forwards to "
-                f"{target}: it {verdict.problem}. The firewall's public address becomes the VM's management "
-                f"port, whatever the NSG's JIT rules say about the firewall subnet. {_fix()}",
+                f"{target}: it {verdict.problem}. DNAT traffic reaches the VM from the firewall's own address, so the "
+                f"VM's NSG and JIT's rules no longer see who is connecting. {_fix()}",
                 None,
             )
             reported = True

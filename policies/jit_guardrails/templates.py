@@ -100,7 +100,7 @@ def check_deployment(args: Any, report_violation: Any) -> None:
             reported = True
         if unknown and resource.unresolved:
             report_violation(
-                f"{label}: {', '.join(unknown)} depend on template expressions the pack cannot evaluate "
+                f"{label}: the field(s) {', '.join(unknown)} depend on template expressions the pack cannot evaluate "
                 f"({', '.join(resource.unresolved)}), so it fails closed. Only [parameters('x')] (with a value or "
                 "default) and [variables('x')] are resolved: give those fields literal values or simple references.",
                 None,
