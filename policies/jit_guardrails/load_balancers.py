@@ -97,10 +97,11 @@ def check_public_management_nat(args: Any, report_violation: Any) -> None:
         props = flat(state(rule))
         balancer_props = _load_balancer_of(rule, props, balancers)
         if balancer_props is None:
-            if covered_ports(["*"] if props.get("backendPort") is None else [props.get("backendPort")], ports):
+            backend = props.get("backendPort")
+            if covered_ports(["*"] if backend is None else [backend], ports):
                 report_violation(
-                    f"Inbound NAT rule '{rule.name}' forwards backend port {_port(props.get('backendPort'))} (a management "
-                    f"port) on load balancer '{props.get('loadBalancerName')}', which is not in this stack, so "
+                    f"Inbound NAT rule '{rule.name}' forwards backend port {_port(backend)} (a management port) on "
+                    f"load balancer '{props.get('loadBalancerName')}', which is not in this stack, so "
                     f"whether its frontend is public cannot be checked (fail closed). {_fix()}",
                     rule.urn,
                 )
