@@ -88,7 +88,7 @@ def check_effective_permissions(args: Any, report_violation: Any) -> None:
     model, labels, workflows, unknown = build_model(list(args.resources))
     principals = set(model.assignments) | set(model.groups)
     for principal in sorted(principals):
-        is_requester = model.can_initiate(principal)
+        is_requester = model.holds_requester_role(principal)
         if not (is_requester or principal in workflows):
             continue
         widening = model.widening_actions(principal)
@@ -97,7 +97,11 @@ def check_effective_permissions(args: Any, report_violation: Any) -> None:
             unknown.append(f"{labels.get(principal, principal)}: roles {', '.join(holders)} are not defined here")
         if not widening:
             continue
-        who = "the approval workflow's identity" if principal in workflows else "a JIT requester"
+        who = (
+            "the approval workflow's identity"
+            if principal in workflows
+            else "a JIT requester (it holds a requester role)"
+        )
         found = "; ".join(
             f"{ACCESS_WIDENING_ACTIONS[action]} ({action}, granted by {', '.join(roles)})"
             for action, roles in widening.items()

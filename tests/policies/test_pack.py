@@ -29,6 +29,12 @@ DEFAULT_LEVELS = {
     "nsg-rule-ownership": "mandatory",
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
+    "avnm-admin-rule-no-public-management": "mandatory",
+    "firewall-dnat-no-public-management": "mandatory",
+    "lb-no-public-management-nat": "mandatory",
+    "arm-deployment-guardrails": "mandatory",
+    "generic-resource-guardrails": "mandatory",
+    "jit-principal-effective-permissions": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -36,6 +42,8 @@ STACK_POLICIES = {
     "nsg-rule-ownership",
     "vm-has-nsg",
     "jit-policy-single-writer",
+    "lb-no-public-management-nat",
+    "jit-principal-effective-permissions",
 }
 
 

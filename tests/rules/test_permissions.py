@@ -167,3 +167,17 @@ def test_blocks_are_read_from_camel_case_permissions():
 
 def test_the_issue_actions_are_access_widening():
     assert {RULE_WRITE, NSG_WRITE, JIT_WRITE} <= set(ACCESS_WIDENING_ACTIONS)
+
+
+def test_a_requester_is_whoever_holds_a_role_that_initiates_and_widens_nothing():
+    split = Role("split", (PermissionBlock((INITIATE_ACTION,)), PermissionBlock((RULE_WRITE,))))
+    model = model_with(
+        ("req", "requester"),
+        ("req", OWNER),
+        ("admin", OWNER),
+        ("split", "split"),
+        roles={"requester": REQUESTER, "split": split},
+    )
+    assert model.holds_requester_role("req") is True
+    assert model.holds_requester_role("admin") is False  # Owner can initiate, but it is an admin role
+    assert model.holds_requester_role("split") is False  # judged by jit-requester-role-least-privilege

@@ -222,6 +222,19 @@ class PermissionModel:
         """Whether the principal can request JIT access."""
         return self.can(principal, INITIATE_ACTION)
 
+    def holds_requester_role(self, principal: str, actions: Mapping[str, str] = ACCESS_WIDENING_ACTIONS) -> bool:
+        """Whether one of the principal's roles is a requester role: it can initiate and widens nothing.
+
+        That is what makes a principal a JIT requester; an admin holding only Owner or Contributor (which can
+        initiate too) is judged by the privileged-role rules instead.
+        """
+        for _, key in self.held_roles(principal):
+            definition = self.roles.get(key)
+            if definition is not None and definition.grants(INITIATE_ACTION):
+                if not any(definition.grants(action) for action in actions):
+                    return True
+        return False
+
 
 def blocks_from_permissions(permissions: Sequence[Mapping]) -> tuple[PermissionBlock, ...]:
     """Permission blocks from a role definition's `permissions` list (camelCase, as ARM and Pulumi write it)."""
