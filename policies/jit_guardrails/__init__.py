@@ -15,13 +15,27 @@ from collections.abc import Mapping
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import defender, identity, jit, load_balancers, network, other_roads, principals, stack, templates, workflow
+from . import (
+    coverage,
+    defender,
+    identity,
+    jit,
+    load_balancers,
+    network,
+    other_roads,
+    principals,
+    stack,
+    templates,
+    workflow,
+    workflow_gaps,
+)
 
 PACK_NAME = "azure-jit-guardrails"
 
 _ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES, *stack.POLICIES]
 # Other roads to an open management port (issue 16).
 _ALL += [*other_roads.POLICIES, *load_balancers.POLICIES, *templates.POLICIES, *principals.POLICIES]
+_ALL += [*workflow_gaps.POLICIES, *coverage.POLICIES]
 
 
 def policy_names() -> list[str]:

@@ -4,7 +4,8 @@ Peers each missed a spelling: Checkov's CKV_AZURE_9/10 missed `0.0.0.0/0` and `/
 Zones missed inline rules, the azurecitadel deny rule matched only `*`. Here a source is internet-wide when:
 - it is `*`, `Any` or `Internet` (any case, any surrounding blanks);
 - it parses as a prefix of length 0 (`0.0.0.0/0`, `::/0`, `0::0/0`, `10.1.2.3/0` ...);
-- it is a service tag anyone can get addresses in (`AzureCloud`, `AzureCloud.westeurope`: rent a VM);
+- it is a service tag anyone can get addresses in (`AzureCloud`, `AzureCloud.westeurope`: rent a VM; `DataFactory`
+  and the other multi-tenant tags of `rules/service_tags.py`);
 - together with the other prefixes of the same rule it covers more public addresses than a limit
   (default: more than a /16), so splitting the internet (`0.0.0.0/1` + `128.0.0.0/1`) does not help.
 Private and reserved ranges (RFC 1918, CGNAT, link-local, ULA ...) do not count towards the size.
@@ -16,10 +17,12 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .rules.service_tags import PUBLIC_SERVICE_TAGS
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 WILDCARD_WORDS = {"*": "any source", "any": "any source", "internet": "the Internet service tag"}
-DEFAULT_BROAD_SERVICE_TAGS = ("AzureCloud",)
+DEFAULT_BROAD_SERVICE_TAGS = PUBLIC_SERVICE_TAGS  # AzureCloud and the multi-tenant service tags (issue 16)
 DEFAULT_IPV4_PREFIX_LIMIT = 16
 DEFAULT_IPV6_PREFIX_LIMIT = 48
 

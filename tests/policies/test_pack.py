@@ -35,6 +35,9 @@ DEFAULT_LEVELS = {
     "arm-deployment-guardrails": "mandatory",
     "generic-resource-guardrails": "mandatory",
     "jit-principal-effective-permissions": "mandatory",
+    "workflow-request-trigger-refuses-sas": "mandatory",
+    "jit-entry-covers-management-ports": "mandatory",
+    "subnet-single-owner": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -44,6 +47,8 @@ STACK_POLICIES = {
     "jit-policy-single-writer",
     "lb-no-public-management-nat",
     "jit-principal-effective-permissions",
+    "jit-entry-covers-management-ports",
+    "subnet-single-owner",
 }
 
 
