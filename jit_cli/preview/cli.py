@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="BASE.json",
         help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
     parser.set_defaults(handler=run)
@@ -117,7 +117,7 @@ def _fail(message: str, err: BaseException | None, debug: bool) -> int:
 def run(args: argparse.Namespace) -> int:
     """Handle `jit preview`."""
     from azure_jit_access.cli.preview import compare as compare_mod
-    from azure_jit_access.cli.preview import markdown, render
+    from azure_jit_access.cli.preview import markdown, render, sarif
     from azure_jit_access.cli.preview import packs as pack_mod
     from azure_jit_access.cli.preview.engine import ProgramError, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
@@ -168,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
+    renderers["sarif"] = sarif.sarif_renderer(loaded, project.main)
     report = renderers[args.format](result, changes)
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")
