@@ -63,3 +63,12 @@ def test_cloud_jobs_use_pulumi_actions_with_the_policy_pack_only_when_configured
 def test_fork_comments_never_check_out_fork_code():
     steps = load("preview-comment.yml")["jobs"]["comment"]["steps"]
     assert not any(s.get("uses", "").startswith("actions/checkout") for s in steps)
+
+
+def test_pull_requests_upload_the_policy_violations_as_sarif():
+    job = load("pull-request.yml")["jobs"]["offline-preview"]
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "--format sarif --output jit-preview.sarif" in runs
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "jit-preview.sarif"
+    assert job["permissions"]["security-events"] == "write"
