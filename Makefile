@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/fleet.py
+	$(PY) benchmarks/pack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

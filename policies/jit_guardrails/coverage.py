@@ -40,11 +40,14 @@ def vm_os(props: Mapping[str, Any]) -> str | None:
 
 def check_jit_covers_management_ports(args: Any, report_violation: Any) -> None:
     """Validate the stack for `jit-entry-covers-management-ports`."""
-    vms = [
-        (named(state(r), "vmName", "virtualmachines", r.name), state(r))
-        for r in args.resources
-        if is_type(r.resource_type, VM_TYPE)
-    ]
+    # By name, so matching stays linear in the number of resources (fleets have thousands of VMs).
+    vms: dict[str, list[tuple[Any, dict]]] = {}
+    for resource in args.resources:
+        if is_type(resource.resource_type, VM_TYPE):
+            props = state(resource)
+            vm = named(props, "vmName", "virtualmachines", resource.name)
+            if vm is not None:
+                vms.setdefault(vm.name, []).append((vm, props))
     unknown = []
     for resource in args.resources:
         if not is_type(resource.resource_type, JIT_POLICY_TYPE):
@@ -61,7 +64,8 @@ def check_jit_covers_management_ports(args: Any, report_violation: Any) -> None:
             ):
                 unknown += [f"JIT policy '{resource.name}' virtualMachines[{index}].ports"] if ports else []
                 continue  # no ports at all is vm-management-ports-jit-protected's case
-            os_kind = next((vm_os(p) for vm, p in vms if vm and entry and vm.matches(entry)), None)
+            candidates = vms.get(entry.name, []) if entry else []
+            os_kind = next((vm_os(p) for vm, p in candidates if vm.matches(entry)), None)
             wanted = list(OS_MANAGEMENT_PORTS.get(os_kind or "", DEFAULT_MANAGEMENT_PORTS))
             if any(p in wanted for p in ports):
                 continue
@@ -84,13 +88,17 @@ def _vnet_key(props: Mapping[str, Any], logical: str) -> tuple[str | None, str]:
 
 def check_subnet_single_owner(args: Any, report_violation: Any) -> None:
     """Validate the stack for `subnet-single-owner`."""
-    standalone = []
+    by_urn: dict[str, list[tuple[str, str]]] = {}
+    by_vnet_name: dict[str, list[tuple[str, str]]] = {}
     for resource in args.resources:
         if is_type(resource.resource_type, SUBNET_TYPE):
             props = state(resource)
-            linked = {d.urn for d in resource.property_dependencies.get("virtualNetworkName", [])}
-            name = (text(props.get("subnetName")) or text(props.get("name")) or resource.name).lower()
-            standalone.append((linked, text(props.get("virtualNetworkName")), name, resource.name))
+            entry = ((text(props.get("subnetName")) or text(props.get("name")) or resource.name).lower(), resource.name)
+            for dependency in resource.property_dependencies.get("virtualNetworkName", []):
+                by_urn.setdefault(dependency.urn, []).append(entry)
+            target = text(props.get("virtualNetworkName"))
+            if target:
+                by_vnet_name.setdefault(target.lower(), []).append(entry)
     for vnet in args.resources:
         if not is_type(vnet.resource_type, VNET_TYPE):
             continue
@@ -98,11 +106,10 @@ def check_subnet_single_owner(args: Any, report_violation: Any) -> None:
         inline = props.get("subnets")
         if inline is None or is_unknown(inline):
             continue
-        group, vnet_name = _vnet_key(props, vnet.name)
+        _, vnet_name = _vnet_key(props, vnet.name)
         inline_names = {(text(flat(s).get("name")) or "").lower() for s in as_list(inline)}
-        for linked, target, name, logical in standalone:
-            if vnet.urn not in linked and (target or "").lower() != vnet_name:
-                continue
+        mine = dict.fromkeys(by_urn.get(vnet.urn, []) + by_vnet_name.get(vnet_name, []))
+        for name, logical in mine:
             both = name in inline_names
             report_violation(
                 f"Virtual network '{vnet_name}' declares subnets inline and subnet '{name}' also as the standalone "

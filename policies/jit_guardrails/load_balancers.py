@@ -59,14 +59,14 @@ def _port(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _load_balancer_of(rule: Any, props: Mapping[str, Any], balancers: list[tuple[Any, dict]]) -> Any:
-    linked = {d.urn for d in rule.property_dependencies.get("loadBalancerName", [])}
-    linked |= {rule.parent.urn} if rule.parent is not None else set()
+def _load_balancer_of(rule: Any, props: Mapping[str, Any], balancers: Mapping[str, dict]) -> Any:
+    """The state of the rule's load balancer, by dependency, parent or name (`balancers` is keyed by all three)."""
+    linked = [d.urn for d in rule.property_dependencies.get("loadBalancerName", [])]
+    linked += [rule.parent.urn] if rule.parent is not None else []
     name = text(props.get("loadBalancerName"))
-    for balancer, balancer_props in balancers:
-        own = text(balancer_props.get("loadBalancerName")) or text(balancer_props.get("name")) or balancer.name
-        if balancer.urn in linked or (name and own.lower() == name.lower()):
-            return balancer_props
+    for key in [*linked, *([name.lower()] if name else [])]:
+        if key in balancers:
+            return balancers[key]
     return None
 
 
@@ -75,6 +75,11 @@ def check_public_management_nat(args: Any, report_violation: Any) -> None:
     config = settings(args.get_config(), {"managementPorts": list(DEFAULT_MANAGEMENT_PORTS)})
     ports = [int(p) for p in config["managementPorts"]]
     balancers = [(r, state(r)) for r in args.resources if is_type(r.resource_type, LOAD_BALANCER_TYPE)]
+    # Keyed by URN and by name, so matching standalone rules stays linear.
+    index: dict[str, dict] = {}
+    for balancer, props in balancers:
+        index[balancer.urn] = props
+        index[(text(props.get("loadBalancerName")) or text(props.get("name")) or balancer.name).lower()] = props
     unknown = []
     for balancer, props in balancers:
         public, frontends_unknown = public_frontends(props)
@@ -95,7 +100,7 @@ def check_public_management_nat(args: Any, report_violation: Any) -> None:
         if not is_type(rule.resource_type, INBOUND_NAT_RULE_TYPE):
             continue
         props = flat(state(rule))
-        balancer_props = _load_balancer_of(rule, props, balancers)
+        balancer_props = _load_balancer_of(rule, props, index)
         if balancer_props is None:
             backend = props.get("backendPort")
             if covered_ports(["*"] if backend is None else [backend], ports):
