@@ -8,6 +8,7 @@ rule of `nsg-no-inline-rules`, and `defender.plan_problems` for the VirtualMachi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,8 +78,10 @@ def check_deployment(args: Any, report_violation: Any) -> None:
     if not is_type(args.resource_type, *DEPLOYMENT_TYPES):
         return
     props = plain(args.props)
-    properties = flat(props.get("properties"))
     name = text(props.get("deploymentName")) or args.name
+    if is_unknown(props.get("properties")):
+        raise_if_unverified([f"deployment '{name}': properties"])
+    properties = flat(props.get("properties"))
     if properties.get("templateLink") is not None and properties.get("template") is None:
         report_violation(
             f"Deployment '{name}' deploys a linked template (templateLink), which the pack cannot read, so NSG rules "
@@ -88,6 +91,14 @@ def check_deployment(args: Any, report_violation: Any) -> None:
         )
         return
     template = properties.get("template")
+    if isinstance(template, str) and not is_unknown(template):
+        try:
+            template = json.loads(template)  # `template=json.dumps(...)` is accepted by the SDK too
+        except json.JSONDecodeError:
+            report_violation(
+                f"Deployment '{name}': its template is text that is not JSON, so it cannot be checked.", None
+            )
+            return
     if is_unknown(template) or is_unknown(properties.get("parameters")):
         raise_if_unverified([f"deployment '{name}': template/parameters"])
     config, pending, reported = _config(args), [], False
@@ -128,6 +139,8 @@ def check_generic_resource(args: Any, report_violation: Any) -> None:
         raise_if_unverified(["resourceProviderNamespace/parentResourcePath/resourceType"])
         return
     name = props.get("resourceName")
+    if is_unknown(props.get("properties")) and arm_type in (RULE_ARM_TYPE, NSG_ARM_TYPE, PRICING_ARM_TYPE):
+        raise_if_unverified(["properties"])
     problems, unknown = judge(arm_type, name, props.get("properties"), _config(args))
     for problem in problems:
         report_violation(

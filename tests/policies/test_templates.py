@@ -227,3 +227,28 @@ def test_generic_pricing_below_p2_is_refused(judge, make):
     }
     found = judge(make(GENERIC, "g", props), policy=GENERIC_POLICY)
     assert len(found) == 1 and "subPlan is 'P1', expected 'P2'" in found[0][2]
+
+
+def test_template_given_as_json_text_is_read(judge, make):
+    import json
+
+    found = judge(make(DEPLOYMENT, "d", deployment(json.dumps(template(ssh_rule())))), policy=ARM)
+    assert [p for p, _, _ in found] == [ARM]
+    broken = judge(make(DEPLOYMENT, "d", deployment("{not json")), policy=ARM)
+    assert len(broken) == 1 and "not JSON" in broken[0][2]
+
+
+def test_unknown_deployment_properties_are_deferred(judge, make):
+    found = judge(make(DEPLOYMENT, "d", {"deploymentName": "d", "properties": UNKNOWN}), policy=ARM)
+    assert [level for _, level, _ in found] == ["advisory"]
+
+
+def test_unknown_generic_properties_are_deferred(judge, make):
+    props = {
+        "resourceProviderNamespace": "Microsoft.Network",
+        "parentResourcePath": "networkSecurityGroups/nsg",
+        "resourceType": "securityRules",
+        "resourceName": "ssh",
+        "properties": UNKNOWN,
+    }
+    assert [level for _, level, _ in judge(make(GENERIC, "g", props), policy=GENERIC_POLICY)] == ["advisory"]
