@@ -3,8 +3,8 @@
 One `reportingDescriptor` (rule) per policy of the loaded packs, with its description, its documentation
 (`helpUri`) and a severity from its enforcement level; one result per violation, located at the line of the
 program that constructed the resource. The engine records that line as `source: {"file", "line"}` on a
-resource where it can; without it (and for stack-wide violations) the result points at line 1 of the
-program's entry point and says so.
+resource where it can; without it the first line of the program quoting the resource's logical name stands in,
+and for stack-wide violations line 1 of the entry point; the message says which.
 
 SARIF 2.1.0: OASIS standard, https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html; GitHub reads
 `properties.security-severity` (a number as text, 9.0+ critical, 7.0+ high, 4.0+ medium) and `helpUri`
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +84,45 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().as_uri()
 
 
-def _location(resource: Resource | None, program: Path, root: Path) -> tuple[dict[str, Any], str | None]:
+_LITERAL = re.compile(r"""["']([^"'\n]{1,200})["']""")
+
+
+def literal_lines(program: Path, limit: int = 500) -> dict[str, tuple[Path, int]]:
+    """The first (file, line) where each string literal appears in the program's own Python files.
+
+    The fallback locator when the engine recorded no source line: a raw program names its resources with
+    literals (`network.LoadBalancer("web-lb", ...)`), so the first line quoting the logical name is where the
+    resource is built. Names built at run time (component children) are not found.
+    """
+    found: dict[str, tuple[Path, int]] = {}
+    folder = program.parent
+    files = [program, *sorted(p for p in folder.rglob("*.py") if p != program)]
+    for file in files[:limit]:
+        if any(
+            part.startswith(".") or part in ("venv", "node_modules") for part in file.relative_to(folder).parts[:-1]
+        ):
+            continue
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _LITERAL.finditer(line):
+                found.setdefault(match.group(1), (file, number))
+    return found
+
+
+def _location(
+    resource: Resource | None, program: Path, root: Path, literals: Mapping[str, tuple[Path, int]] | None = None
+) -> tuple[dict[str, Any], str | None]:
     """(SARIF location, note when the program line is not known) of the resource that was judged."""
     source = getattr(resource, "source", None) if resource is not None else None
+    guess = (literals or {}).get(resource.name) if resource is not None else None
     if isinstance(source, Mapping) and source.get("file") and isinstance(source.get("line"), int):
         file, line, note = Path(str(source["file"])), int(source["line"]), None
+    elif guess is not None:
+        file, line = guess
+        note = "Located by the first line quoting the resource's name; the engine recorded no source line."
     else:
         file, line = program, 1
         note = (
@@ -102,9 +137,11 @@ def _location(resource: Resource | None, program: Path, root: Path) -> tuple[dic
     return location, note
 
 
-def _result(violation: Violation, index: dict[str, int], resources: dict[str, Resource], program: Path, root: Path):
+def _result(
+    violation: Violation, index: dict[str, int], resources: dict[str, Resource], program: Path, root: Path, literals
+):
     resource = resources.get(violation.urn or "")
-    location, note = _location(resource, program, root)
+    location, note = _location(resource, program, root, literals)
     detail = violation.message.split("\n", 1)[1] if "\n" in violation.message else violation.message
     text = detail if note is None else f"{detail} ({note})"
     result: dict[str, Any] = {
@@ -151,7 +188,8 @@ def to_sarif(
     ]
     index = {info.name: i for i, info in enumerate(infos)}
     resources = {r.urn: r for r in result.resources}
-    results = [_result(v, index, resources, program, root) for v in sorted_violations(result.violations)]
+    literals = literal_lines(program) if result.violations and program.is_file() else {}
+    results = [_result(v, index, resources, program, root, literals) for v in sorted_violations(result.violations)]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -14,7 +14,7 @@ import pytest
 
 from azure_jit_access.cli.main import main
 from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
-from azure_jit_access.cli.preview.sarif import PolicyInfo, docs_uri, to_sarif
+from azure_jit_access.cli.preview.sarif import PolicyInfo, docs_uri, literal_lines, to_sarif
 from jit_guardrails import policy_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +72,11 @@ def test_results_name_the_policy_the_resource_and_the_program(sarif_log):
     location = result["locations"][0]
     assert location["logicalLocations"][0]["fullyQualifiedName"].endswith("azure-native:network:LoadBalancer::web-lb")
     assert result["message"]["text"].startswith("Load balancer 'web-lb' inboundNatRules[0] ('ssh-vm1')")
+    # No engine source record in this run: the line that quotes the logical name is where it is built.
+    lines = (PROGRAM / "__main__.py").read_text().splitlines()
+    line = location["physicalLocation"]["region"]["startLine"]
+    assert lines[line - 1].strip().startswith("network.LoadBalancer(") or lines[line - 1].strip() == '"web-lb",'
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("lb_public_nat_to_ssh/__main__.py")
 
 
 def _result_with(resource, program, tmp_path, urn="urn:r"):
@@ -120,3 +125,22 @@ def test_help_uri_in_github_actions_points_at_the_commit(monkeypatch):
         "https://github.com/contoso/azure-jit-access/blob/abc123/docs/policies.md#vm-has-nsg"
     )
     assert docs_uri("vm-has-nsg", None, "https://docs.example.com/x") == "https://docs.example.com/x"
+
+
+def test_literal_lines_find_the_first_quote_of_each_name(tmp_path):
+    program = tmp_path / "__main__.py"
+    program.write_text('import x\n\nx.Nsg(\n    "web-nsg",\n    name="web-nsg",\n)\n')
+    (tmp_path / "network.py").write_text("x.Rule('allow-ssh')\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "lib.py").write_text("'hidden'\n")
+    found = literal_lines(program)
+    assert found["web-nsg"] == (program, 4)
+    assert found["allow-ssh"] == (tmp_path / "network.py", 1)
+    assert "hidden" not in found
+    resource = Resource(urn="urn:r", type="t", name="allow-ssh")
+    (result,) = _result_with(resource, program, tmp_path)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "network.py"},
+        "region": {"startLine": 1},
+    }
+    assert result["message"]["text"].endswith("the engine recorded no source line.)")
