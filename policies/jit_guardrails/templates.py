@@ -17,7 +17,14 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidati
 from .arm_templates import arm_type_of_generic, walk
 from .defender import plan_problems
 from .network import MANAGEMENT_PORTS_SCHEMA, PUBLIC_SOURCE_DEFAULTS, assess_rule
-from .other_roads import flat
+from .other_roads import (
+    AZURE_FIREWALL_TYPE,
+    RULE_COLLECTION_GROUP_TYPES,
+    admin_rule_as_nsg_rule,
+    dnat_rule_as_nsg_rule,
+    dnat_rules,
+    flat,
+)
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, settings, text
 from .sources import SOURCE_CONFIG_SCHEMA
 
@@ -33,6 +40,9 @@ GENERIC_RESOURCE_TYPE = "azure-native:resources:Resource"
 RULE_ARM_TYPE = "microsoft.network/networksecuritygroups/securityrules"
 NSG_ARM_TYPE = "microsoft.network/networksecuritygroups"
 PRICING_ARM_TYPE = "microsoft.security/pricings"
+ADMIN_RULE_ARM_TYPE = "microsoft.network/networkmanagers/securityadminconfigurations/rulecollections/rules"
+FIREWALL_ARM_TYPE = "microsoft.network/azurefirewalls"
+RULE_GROUP_ARM_TYPE = "microsoft.network/firewallpolicies/rulecollectiongroups"
 
 
 def judge(arm_type: str, name: Any, properties: Any, config: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -59,6 +69,26 @@ def judge(arm_type: str, name: Any, properties: Any, config: Mapping[str, Any]) 
             found, missing = plan_problems(flat(properties))
             problems += [f"Defender for Servers pricing: {'; '.join(found)}"] if found else []
             unknown += missing
+    elif arm_type in (ADMIN_RULE_ARM_TYPE, FIREWALL_ARM_TYPE, RULE_GROUP_ARM_TYPE):
+        found, missing = _other_roads(arm_type, properties, config)
+        problems += found
+        unknown += missing
+    return problems, unknown
+
+
+def _other_roads(arm_type: str, properties: Mapping[str, Any], config: Mapping[str, Any]):
+    """AVNM admin rules and firewall DNAT rules inside a template, judged like the typed resources."""
+    if arm_type == ADMIN_RULE_ARM_TYPE:
+        if "flag" in properties:
+            return [], []  # a Default admin rule: its fields come from the Microsoft rule it names
+        verdict = assess_rule(admin_rule_as_nsg_rule(properties), config)
+        return ([f"security admin rule {verdict.problem}"] if verdict.problem else []), verdict.unknown
+    token = AZURE_FIREWALL_TYPE if arm_type == FIREWALL_ARM_TYPE else RULE_COLLECTION_GROUP_TYPES[0]
+    problems, unknown = [], []
+    for where, rule in dnat_rules(token, properties):
+        verdict = assess_rule(dnat_rule_as_nsg_rule(flat(rule)), config)
+        problems += [f"DNAT rule {where} {verdict.problem}"] if verdict.problem else []
+        unknown += [f"{where}.{key}" for key in verdict.unknown]
     return problems, unknown
 
 

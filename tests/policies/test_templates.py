@@ -252,3 +252,87 @@ def test_unknown_generic_properties_are_deferred(judge, make):
         "properties": UNKNOWN,
     }
     assert [level for _, level, _ in judge(make(GENERIC, "g", props), policy=GENERIC_POLICY)] == ["advisory"]
+
+
+ADMIN_RULE_TYPE = "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules"
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {
+            "type": ADMIN_RULE_TYPE,
+            "name": "avnm/cfg/coll/ssh",
+            "kind": "Custom",
+            "properties": {
+                "access": "AlwaysAllow",
+                "direction": "Inbound",
+                "protocol": "Tcp",
+                "priority": 10,
+                "sources": [{"addressPrefix": "*", "addressPrefixType": "IPPrefix"}],
+                "destinationPortRanges": ["22"],
+            },
+        },
+        {
+            "type": "Microsoft.Network/azureFirewalls",
+            "name": "fw",
+            "properties": {
+                "natRuleCollections": [
+                    {
+                        "name": "c",
+                        "properties": {
+                            "priority": 100,
+                            "action": {"type": "Dnat"},
+                            "rules": [
+                                {
+                                    "name": "rdp",
+                                    "protocols": ["TCP"],
+                                    "sourceAddresses": ["*"],
+                                    "destinationPorts": ["3389"],
+                                    "translatedAddress": "10.0.0.4",
+                                    "translatedPort": "3389",
+                                }
+                            ],
+                        },
+                    }
+                ]
+            },
+        },
+        {
+            "type": "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+            "name": "p/g",
+            "properties": {
+                "priority": 100,
+                "ruleCollections": [
+                    {
+                        "ruleCollectionType": "FirewallPolicyNatRuleCollection",
+                        "action": {"type": "DNAT"},
+                        "rules": [
+                            {
+                                "ruleType": "NatRule",
+                                "ipProtocols": ["TCP"],
+                                "sourceAddresses": ["Internet"],
+                                "destinationPorts": ["50022"],
+                                "translatedPort": "22",
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+    ],
+)
+def test_other_roads_inside_templates_are_judged_too(judge, make, resource):
+    found = judge(make(DEPLOYMENT, "d", deployment(template(resource))), policy=ARM)
+    assert [p for p, _, _ in found] == [ARM]
+    assert "to management port" in found[0][2]
+
+
+def test_default_admin_rules_inside_templates_are_not_judged(judge, make):
+    default = {
+        "type": ADMIN_RULE_TYPE,
+        "name": "avnm/cfg/coll/d",
+        "kind": "Default",
+        "properties": {"flag": "AllowRuleSSH"},
+    }
+    assert judge(make(DEPLOYMENT, "d", deployment(template(default))), policy=ARM) == []
