@@ -46,6 +46,13 @@ def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], 
     workflows: set[str] = set()
     unknown: list[str] = []
     workflow_urns = {r.urn for r in resources if is_type(r.resource_type, WORKFLOW_TYPE)}
+    # Its identity's principal id, where the state carries it (the offline engine passes no property dependencies).
+    workflow_ids = set()
+    for resource in resources:
+        if resource.urn in workflow_urns:
+            identity = state(resource).get("identity")
+            principal = identity.get("principalId") if isinstance(identity, Mapping) else None
+            workflow_ids |= {principal.strip().lower()} if text(principal) else set()
     for resource in resources:
         if is_type(resource.resource_type, ROLE_DEFINITION_TYPE):
             props = state(resource)
@@ -72,7 +79,7 @@ def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], 
                 model.assign(principal, key)
             labels.setdefault(principal, f"principal {props.get('principalId') or principal} ({resource.name})")
             sources = {d.urn for d in resource.property_dependencies.get("principalId", [])}
-            if sources & workflow_urns:
+            if sources & workflow_urns or principal in workflow_ids:
                 workflows.add(principal)
         elif is_type(resource.resource_type, GROUP_MEMBER_TYPE):
             group, member = props.get("groupObjectId"), props.get("memberObjectId")

@@ -129,3 +129,18 @@ def test_unknown_role_of_a_requester_is_deferred(judge, make):
 def test_unknown_role_definition_id_is_deferred(judge, make):
     found = judge(make(ASSIGNMENT, "a", {**assign("g1", "x"), "roleDefinitionId": UNKNOWN}), policy=POLICY)
     assert [level for _, level, _ in found] == ["advisory"]
+
+
+def test_the_workflow_identity_is_judged_even_without_a_requester_role(judge, make):
+    workflow = make(
+        "azure-native:logic:Workflow",
+        "wf",
+        {"workflowName": "wf", "identity": {"type": "SystemAssigned"}},
+        outputs={"identity": {"type": "SystemAssigned", "principalId": "wf-principal"}},
+    )
+    found = judge(
+        workflow, make(ASSIGNMENT, "a", assign("wf-principal", NETWORK_CONTRIBUTOR, "ServicePrincipal")), policy=POLICY
+    )
+    assert len(found) == 1 and "is the approval workflow's identity" in found[0][2]
+    reader = judge(workflow, make(ASSIGNMENT, "a", assign("wf-principal", READER, "ServicePrincipal")), policy=POLICY)
+    assert reader == []

@@ -181,3 +181,10 @@ def test_a_requester_is_whoever_holds_a_role_that_initiates_and_widens_nothing()
     assert model.holds_requester_role("req") is True
     assert model.holds_requester_role("admin") is False  # Owner can initiate, but it is an admin role
     assert model.holds_requester_role("split") is False  # judged by jit-requester-role-least-privilege
+
+
+def test_the_roles_this_project_assigns_are_modelled():
+    from azure_jit_access.audit_table import MONITORING_METRICS_PUBLISHER
+
+    assert BUILT_IN_ROLES[MONITORING_METRICS_PUBLISHER].name == "Monitoring Metrics Publisher"
+    assert model_with(("p", MONITORING_METRICS_PUBLISHER)).widening_actions("p") == {}

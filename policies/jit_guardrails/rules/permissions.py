@@ -76,7 +76,7 @@ BUILT_IN_ROLES: dict[str, Role] = {
         ],
     ),
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": role("Reader", ["*/read"]),
-    "3913510d-42f4-4f42-8a64-420c390055eb": role(
+    "3913510d-42f4-4e42-8a64-420c390055eb": role(
         "Monitoring Metrics Publisher",
         [
             "Microsoft.Insights/Register/Action",
