@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
     changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
-    renderers["sarif"] = sarif.sarif_renderer(loaded, project.main)
+    renderers["sarif"] = sarif.sarif_renderer(loaded, project.main, project.program_dir)
     report = renderers[args.format](result, changes)
     if args.output:
         Path(args.output).write_text(report, encoding="utf-8")

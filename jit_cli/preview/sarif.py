@@ -113,13 +113,18 @@ def literal_lines(program: Path, limit: int = 500) -> dict[str, tuple[Path, int]
 
 
 def _location(
-    resource: Resource | None, program: Path, root: Path, literals: Mapping[str, tuple[Path, int]] | None = None
+    resource: Resource | None,
+    program: Path,
+    root: Path,
+    literals: Mapping[str, tuple[Path, int]] | None = None,
+    program_dir: Path | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """(SARIF location, note when the program line is not known) of the resource that was judged."""
     source = getattr(resource, "source", None) if resource is not None else None
     guess = (literals or {}).get(resource.name) if resource is not None else None
     if isinstance(source, Mapping) and source.get("file") and isinstance(source.get("line"), int):
-        file, line, note = Path(str(source["file"])), int(source["line"]), None
+        # The engine records files relative to the program folder (absolute when outside it).
+        file, line, note = (program_dir or program.parent) / str(source["file"]), int(source["line"]), None
     elif guess is not None:
         file, line = guess
         note = "Located by the first line quoting the resource's name; the engine recorded no source line."
@@ -138,10 +143,16 @@ def _location(
 
 
 def _result(
-    violation: Violation, index: dict[str, int], resources: dict[str, Resource], program: Path, root: Path, literals
-):
+    violation: Violation,
+    index: dict[str, int],
+    resources: dict[str, Resource],
+    program: Path,
+    root: Path,
+    literals: Mapping[str, tuple[Path, int]],
+    program_dir: Path | None,
+) -> dict[str, Any]:
     resource = resources.get(violation.urn or "")
-    location, note = _location(resource, program, root, literals)
+    location, note = _location(resource, program, root, literals, program_dir)
     detail = violation.message.split("\n", 1)[1] if "\n" in violation.message else violation.message
     text = detail if note is None else f"{detail} ({note})"
     result: dict[str, Any] = {
@@ -157,9 +168,18 @@ def _result(
 
 
 def to_sarif(
-    result: PreviewResult, policies: list[PolicyInfo], program: Path, root: Path | None = None
+    result: PreviewResult,
+    policies: list[PolicyInfo],
+    program: Path,
+    root: Path | None = None,
+    program_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log (a dict): one run, one rule per policy, one result per violation."""
+    """The SARIF log (a dict): one run, one rule per policy, one result per violation.
+
+    `program` is the entry point, `program_dir` the folder the engine's source files are relative to (default:
+    the entry point's folder), `root` the folder artifact URIs are relative to (default: the working directory,
+    the repository root in CI).
+    """
     root = root or Path.cwd()
     known = {p.name for p in policies}
     extra = [
@@ -189,7 +209,9 @@ def to_sarif(
     index = {info.name: i for i, info in enumerate(infos)}
     resources = {r.urn: r for r in result.resources}
     literals = literal_lines(program) if result.violations and program.is_file() else {}
-    results = [_result(v, index, resources, program, root, literals) for v in sorted_violations(result.violations)]
+    results = [
+        _result(v, index, resources, program, root, literals, program_dir) for v in sorted_violations(result.violations)
+    ]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -203,11 +225,12 @@ def to_sarif(
     }
 
 
-def sarif_renderer(packs: Iterable[Any], program: Path, root: Path | None = None):
+def sarif_renderer(packs: Iterable[Any], program: Path, program_dir: Path | None = None, root: Path | None = None):
     """A renderer with the CLI's `(result, changes)` signature; `changes` do not apply to SARIF."""
     policies = policy_infos(packs)
 
     def render(result: PreviewResult, changes: Changes | None = None) -> str:
-        return json.dumps(to_sarif(result, policies, program, root), indent=2, sort_keys=True) + "\n"
+        log = to_sarif(result, policies, program, root, program_dir)
+        return json.dumps(log, indent=2, sort_keys=True) + "\n"
 
     return render
