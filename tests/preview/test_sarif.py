@@ -76,8 +76,10 @@ def test_results_name_the_policy_the_resource_and_the_program(sarif_log):
     line = location["physicalLocation"]["region"]["startLine"]
     if "the engine recorded no source line" in result["message"]["text"]:
         assert lines[line - 1].strip() == '"web-lb",'  # the line quoting the logical name
-    else:  # an engine that records source positions points at the constructor call
-        assert "network.LoadBalancer(" in lines[line - 1]
+    else:  # an engine that records source positions points into the constructor call
+        start = next(i for i, text in enumerate(lines, start=1) if "network.LoadBalancer(" in text)
+        end = next(i for i, text in enumerate(lines, start=1) if i > start and text.startswith(")"))
+        assert start <= line <= end
     assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("lb_public_nat_to_ssh/__main__.py")
 
 
