@@ -133,19 +133,6 @@ def test_multi_tenant_service_tags_are_internet_wide(judge, make, tag):
     assert len(found) == 1 and f"from '{tag}'" in found[0][2]
 
 
-def test_single_tenant_tags_stay_allowed(judge, make):
-    rule = {
-        "securityRuleName": "r",
-        "access": "Allow",
-        "direction": "Inbound",
-        "protocol": "Tcp",
-        "sourceAddressPrefix": "AzureBastion",
-        "destinationPortRange": "22",
-    }
-    # Not in the list; VirtualNetwork and AzureLoadBalancer are not either.
-    assert judge(make("azure-native:network:SecurityRule", "r", rule), policy="nsg-no-public-management-source") == []
-
-
 def test_microsofts_jit_reader_actions_fit_a_requester_role(judge, make):
     role = {
         "roleName": "JIT requester and reader",
