@@ -7,9 +7,10 @@ STACK ?= dev
 
 .PHONY: install preview test lint bench clean
 
-$(STAMP): pyproject.toml requirements.txt policies/requirements.txt
+$(STAMP): pyproject.toml requirements.txt policies/requirements.txt tests/markdown/node/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]" -r requirements.txt -r policies/requirements.txt
+	npm ci --prefix tests/markdown/node --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)

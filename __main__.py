@@ -7,13 +7,12 @@ network, optional Bastion, VMs, Defender, the JIT policy, who may request (role)
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import network, resources
 
-from approval_config import allowed_vms_from_policy, approval_args_from_config
+from approval_config import allowed_vms_from_policy, approval_args
 from azure_jit_access.approval.component import JitApprovalWorkflow
 from azure_jit_access.audit import JitAuditTrail
 from azure_jit_access.bastion import BastionAccess
@@ -43,7 +42,7 @@ def build_network(config: StackConfig) -> Network:
         "vnet",
         resource_group_name=group.name,
         location=config.location,
-        virtual_network_name=f"vnet-{config.resource_group_name}",
+        virtual_network_name=config.placement.vnet_name,
         tags=config.tags or None,
         address_space=network.AddressSpaceArgs(address_prefixes=[config.address_space]),
     )
@@ -51,7 +50,7 @@ def build_network(config: StackConfig) -> Network:
         "workload-subnet",
         resource_group_name=group.name,
         virtual_network_name=vnet.name,
-        subnet_name="workload",
+        subnet_name=config.placement.subnet_name,
         address_prefix=config.workload_subnet_prefix,
     )
     return Network(group, vnet, subnet)
@@ -63,8 +62,7 @@ def build_bastion(config: StackConfig, net: Network) -> BastionAccess | None:
         return None
     return BastionAccess(
         "bastion",
-        dataclasses.replace(
-            config.bastion,
+        config.bastion.args(
             resource_group_name=net.resource_group.name,
             virtual_network_name=net.vnet.name,
             subnet_depends_on=[net.workload_subnet],
@@ -76,15 +74,12 @@ def build_vms(config: StackConfig, net: Network) -> list[JitProtectedVm]:
     """One `JitProtectedVm` per configured VM, in the workload subnet."""
     return [
         JitProtectedVm(
-            args.vm_name,
-            dataclasses.replace(
-                args,
-                resource_group_name=net.resource_group.name,
-                subnet_id=net.workload_subnet.id,
-                location=config.location,
+            vm.vm_name,
+            vm.args(
+                resource_group_name=net.resource_group.name, subnet_id=net.workload_subnet.id, location=config.location
             ),
         )
-        for args in config.vms
+        for vm in config.vms
     ]
 
 
@@ -98,10 +93,7 @@ def build_jit_policy(
 ) -> JitAccessPolicy:
     """The one JIT policy of the resource group and location, holding every VM."""
     return JitAccessPolicy(
-        "jit",
-        dataclasses.replace(
-            config.policy, resource_group_name=net.resource_group.name, virtual_machines=vms, defender=defender
-        ),
+        "jit", config.policy.args(resource_group_name=net.resource_group.name, virtual_machines=vms, defender=defender)
     )
 
 
@@ -124,9 +116,7 @@ def build_audit(config: StackConfig, net: Network, role: JitRequesterRole) -> Ji
         return None
     audit = JitAuditTrail(
         "audit",
-        dataclasses.replace(
-            config.audit, resource_group_name=net.resource_group.name, requester_role=role.role_definition_guid
-        ),
+        config.audit.args(resource_group_name=net.resource_group.name, requester_role=role.role_definition_guid),
     )
     pulumi.export("auditWorkspaceId", audit.workspace_id)
     pulumi.export("auditQueryNames", audit.query_names)
@@ -148,7 +138,7 @@ def build_approvals(
         return None
     approvals = JitApprovalWorkflow(
         "approvals",
-        approval_args_from_config(
+        approval_args(
             config.approvals,
             resource_group_name=net.resource_group.name,
             location=config.location,

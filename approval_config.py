@@ -15,6 +15,7 @@ naming the key (`azure-jit-access:approvals.<key>`) before anything is created.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi
 
@@ -73,19 +74,20 @@ def _strings(value: object, where: str) -> list[str]:
     return list(value)
 
 
-def approval_args_from_config(
-    raw: object,
-    *,
-    resource_group_name: pulumi.Input[str],
-    location: str,
-    allowed_vms: Sequence[AllowedVm],
-    requester_role_definition_id: pulumi.Input[str],
-    bastion_source_prefixes: Sequence[str] = (),
-    audit: AuditSink | None = None,
-    tags: Mapping[str, str] | None = None,
-    where: str = "azure-jit-access:approvals",
-) -> JitApprovalWorkflowArgs:
-    """The component's args from the `approvals` config mapping; ValueError names the key."""
+@dataclass(frozen=True)
+class ApprovalSettings:
+    """The `approvals` config, read and type-checked: everything but the wiring (VM ids, role, audit sink)."""
+
+    tenant_id: str
+    approvers: tuple[str, ...]
+    http: HttpTrigger | None
+    forms: FormsTrigger | None
+    approval_timeout: str
+    max_duration_minutes: int
+
+
+def read_approval_settings(raw: object, where: str = "azure-jit-access:approvals") -> ApprovalSettings:
+    """Read the `approvals` config mapping; ValueError names the key."""
     config = validate_mapping(raw, where, CONFIG_KEYS)
     http = forms = None
     if config.get("http") is not None:
@@ -108,17 +110,40 @@ def approval_args_from_config(
     cap = config.get("maxDurationMinutes", MAX_DURATION_MINUTES)
     if isinstance(cap, bool) or not isinstance(cap, int):
         raise ValueError(f"{where}.maxDurationMinutes: give whole minutes such as 180, got {cap!r}")
+    return ApprovalSettings(
+        tenant_id=str(config.get("tenantId") or ""),
+        approvers=tuple(_strings(config.get("approvers"), f"{where}.approvers")),
+        http=http,
+        forms=forms,
+        approval_timeout=str(config.get("approvalTimeout") or "PT8H"),
+        max_duration_minutes=cap,
+    )
+
+
+def approval_args(
+    settings: ApprovalSettings,
+    *,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    allowed_vms: Sequence[AllowedVm],
+    requester_role_definition_id: pulumi.Input[str],
+    bastion_source_prefixes: Sequence[str] = (),
+    audit: AuditSink | None = None,
+    tags: Mapping[str, str] | None = None,
+    where: str = "azure-jit-access:approvals",
+) -> JitApprovalWorkflowArgs:
+    """The component's args: the settings plus the wiring; ValueError (prefixed with `where`) if they clash."""
     args = JitApprovalWorkflowArgs(
         resource_group_name=resource_group_name,
         location=location,
-        tenant_id=str(config.get("tenantId") or ""),
-        approvers=_strings(config.get("approvers"), f"{where}.approvers"),
+        tenant_id=settings.tenant_id,
+        approvers=list(settings.approvers),
         allowed_vms=list(allowed_vms),
         requester_role_definition_id=requester_role_definition_id,
-        forms=forms,
-        http=http,
-        approval_timeout=str(config.get("approvalTimeout") or "PT8H"),
-        max_duration_minutes=cap,
+        forms=settings.forms,
+        http=settings.http,
+        approval_timeout=settings.approval_timeout,
+        max_duration_minutes=settings.max_duration_minutes,
         bastion_source_prefixes=list(bastion_source_prefixes),
         audit=audit,
         tags=dict(tags or {}),
@@ -130,8 +155,34 @@ def approval_args_from_config(
     return args
 
 
-def check_approvals_config(
+def approval_args_from_config(
     raw: object,
+    *,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    allowed_vms: Sequence[AllowedVm],
+    requester_role_definition_id: pulumi.Input[str],
+    bastion_source_prefixes: Sequence[str] = (),
+    audit: AuditSink | None = None,
+    tags: Mapping[str, str] | None = None,
+    where: str = "azure-jit-access:approvals",
+) -> JitApprovalWorkflowArgs:
+    """`approval_args` straight from the raw `approvals` config mapping; ValueError names the key."""
+    return approval_args(
+        read_approval_settings(raw, where),
+        resource_group_name=resource_group_name,
+        location=location,
+        allowed_vms=allowed_vms,
+        requester_role_definition_id=requester_role_definition_id,
+        bastion_source_prefixes=bastion_source_prefixes,
+        audit=audit,
+        tags=tags,
+        where=where,
+    )
+
+
+def check_approvals_config(
+    raw: object | ApprovalSettings,
     *,
     resource_group: str,
     location: str,
@@ -140,8 +191,13 @@ def check_approvals_config(
     bastion_source_prefixes: Sequence[str] = (),
     audit: bool = False,
     where: str = "azure-jit-access:approvals",
-) -> None:
-    """Validate the `approvals` config before any resource exists (ids not known yet are placeholders)."""
+) -> ApprovalSettings:
+    """Validate the `approvals` config before any resource exists; returns its settings.
+
+    The VM and role ids do not exist yet: they are stand-ins here, used for this check only and never
+    deployed (the program passes the real ones to `approval_args`).
+    """
+    settings = raw if isinstance(raw, ApprovalSettings) else read_approval_settings(raw, where)
     placeholder = "00000000-0000-0000-0000-000000000000"
     vm_ids = {
         name: f"/subscriptions/{placeholder}/resourceGroups/{resource_group}/providers/Microsoft.Compute/"
@@ -149,8 +205,8 @@ def check_approvals_config(
         for name in caps
     }
     sink = AuditSink(logs_ingestion_endpoint="https://placeholder", dcr_immutable_id="dcr-0") if audit else None
-    approval_args_from_config(
-        raw,
+    approval_args(
+        settings,
         resource_group_name=resource_group,
         location=location,
         allowed_vms=allowed_vms_from_policy(caps, vm_ids, resource_group, policy_name, location),
@@ -159,3 +215,4 @@ def check_approvals_config(
         audit=sink,
         where=where,
     )
+    return settings

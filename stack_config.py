@@ -1,74 +1,65 @@
 """The program's stack config (`Pulumi.<stack>.yaml`), read and validated in full before anything is created.
 
-Every mistake is a `ValueError` naming the key (`azure-jit-access:vms[1].os`) and what to write instead;
-`__main__.py` only composes components from the `StackConfig` this returns.
+Every mistake is a `ConfigError` (a `ValueError`) naming the stack file, the key (`azure-jit-access:vms[1].os`)
+and what to write instead. Types are checked first by `stack_schema` (never coerced: a quoted "false" is an
+error, not True); `__main__.py` only composes components from the `StackConfig` this returns.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import authorization
 
-from approval_config import check_approvals_config
+from approval_config import ApprovalSettings, check_approvals_config
 from azure_jit_access import validation
-from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
-from azure_jit_access.bastion import BastionAccessArgs, validate_bastion_args
+from azure_jit_access.audit import resolve_audit_settings
+from azure_jit_access.bastion import validate_bastion_args
 from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions
-from azure_jit_access.jit_policy import JitAccessPolicyArgs, JitVirtualMachine, resolve_policy
+from azure_jit_access.jit_policy import JitVirtualMachine, resolve_policy
 from azure_jit_access.requester_role import (
     JitRequesterRoleArgs,
     RoleAssignee,
     validate_assignable_scopes,
     validate_assignee,
 )
-from azure_jit_access.validation import validate_mapping
-from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
+from azure_jit_access.vm import NsgRule, VmSettings, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
+from stack_schema import NAMESPACE, ConfigError, validate_namespace
+from stack_settings import AuditConfig, BastionConfig, Placement, PolicyConfig, VmConfig
 
-NAMESPACE = "azure-jit-access"
 ACCESS_MODES = ("public", "bastion")
-VM_KEYS = {"name", "os", "size", "publicIp", "ports", "winrm", "image", "extraRules", "computerName"}
-RULE_KEYS = {"name", "priority", "ports", "sources", "access", "direction", "protocol", "description"}
-AUDIT_KEYS = {
-    "enabled",
-    "alertEmails",
-    "retentionInDays",
-    "existingWorkspaceId",
-    "exportActivityLog",
-    "alertFrequency",
-    "alertWindow",
-    "retainAuditData",
-}
 
 
 @dataclass
 class StackConfig:
-    """Everything the program needs, validated. Args hold "" where a resource's output goes in later."""
+    """Everything the program needs, validated: settings only; `__main__.py` adds the wiring."""
 
     location: str
     resource_group_name: str
     access_mode: str
     address_space: str
     workload_subnet_prefix: str
-    vms: list[JitProtectedVmArgs]
-    policy: JitAccessPolicyArgs
+    vms: list[VmConfig]
+    policy: PolicyConfig
     defender: DefenderForServersArgs
     requester: JitRequesterRoleArgs
     guardrails: DenyWildcardSourcePolicyArgs
-    bastion: BastionAccessArgs | None = None
-    audit: JitAuditTrailArgs | None = None
-    approvals: dict | None = None
-    """The raw `approvals` mapping, already checked; the workflow's args need outputs of other components."""
+    placement: Placement
+    """Subscription, resource group and the names of the network: where everything goes."""
+    bastion: BastionConfig | None = None
+    audit: AuditConfig | None = None
+    approvals: ApprovalSettings | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict) -> JitProtectedVmArgs:
+def _vm_config(
+    raw: object, index: int, mode: str, values: dict, tags: dict, place: Placement
+) -> tuple[VmConfig, VmSettings]:
     where = f"{NAMESPACE}:vms[{index}]"
-    item = validate_mapping(raw, where, VM_KEYS)
+    item: dict = raw  # type: ignore[assignment]  # a mapping with known keys (stack_schema)
     if "name" not in item or "os" not in item:
         raise ValueError(f"{where}: 'name' and 'os' (linux or windows) are required")
     os_type = validation.validate_os_type(item["os"], f"{where}.os")
@@ -78,9 +69,7 @@ def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict)
             f"{where}.publicIp: in Bastion mode VMs get no public IP (they are reached through "
             "Bastion); remove publicIp"
         )
-    raw_rules = [
-        validate_mapping(r, f"{where}.extraRules[{i}]", RULE_KEYS) for i, r in enumerate(item.get("extraRules", []))
-    ]
+    raw_rules = item.get("extraRules", [])
     rules = [
         NsgRule(
             name=r.get("name"),
@@ -94,27 +83,25 @@ def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict)
         )
         for r in raw_rules
     ]
-    args = JitProtectedVmArgs(
-        resource_group_name="",
-        subnet_id="",
+    vm = VmConfig(
         os_type=os_type,
         vm_name=item["name"],
         computer_name=item.get("computerName"),
         size=item.get("size", "Standard_B2s"),
         image=item.get("image"),
-        public_ip=bool(public_ip),
+        public_ip=public_ip,
         management_ports=item.get("ports"),
-        winrm=bool(item.get("winrm", False)),
-        ssh_public_key=cfg.get("sshPublicKey") if os_type == "linux" else None,
-        admin_username=cfg.get("adminUsername") or "azureuser",
+        winrm=item.get("winrm", False),
+        ssh_public_key=values.get("sshPublicKey") if os_type == "linux" else None,
+        admin_username=values.get("adminUsername") or "azureuser",
         extra_rules=rules,
         tags=tags,
     )
     try:
-        resolve_vm_settings(item["name"], args)
+        args = vm.args(resource_group_name=place.group, subnet_id=place.subnet_id, location=place.location)
+        return vm, resolve_vm_settings(vm.vm_name, args)
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
-    return args
 
 
 def _check_subnet(prefix: str, space: str, where: str) -> str:
@@ -124,31 +111,52 @@ def _check_subnet(prefix: str, space: str, where: str) -> str:
     return checked
 
 
+def _required(values: dict, key: str) -> object:
+    if key not in values:
+        raise ValueError(f"{NAMESPACE}:{key}: required; see Pulumi.dev.yaml for an example")
+    return values[key]
+
+
+def stack_file() -> str:
+    """The stack's config file, named in every error."""
+    return f"Pulumi.{pulumi.get_stack()}.yaml"
+
+
 def read_config() -> StackConfig:
-    """Read and validate the whole stack config; raises `ValueError` naming the key before anything is created."""
-    cfg = pulumi.Config(NAMESPACE)
-    location = pulumi.Config("azure-native").require("location")
-    mode = (cfg.get("accessMode") or "public").lower()
+    """Read and validate the whole stack config; raises `ConfigError` naming the file and key, creating nothing."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    try:
+        return resolve_config(validate_namespace(raw), raw.get("azure-native:location"))
+    except ValueError as err:
+        raise ConfigError(f"{stack_file()}: {err}") from None
+
+
+def resolve_config(values: dict, location: str | None) -> StackConfig:
+    """The `StackConfig` from type-checked `values` (short key to value); `ValueError` names the key."""
+    if not location:
+        raise ValueError("azure-native:location: required, e.g. westeurope (`pulumi config set azure-native:location`)")
+    mode = (values.get("accessMode") or "public").lower()
     if mode not in ACCESS_MODES:
         raise ValueError(
             f"{NAMESPACE}:accessMode: {mode!r}; use 'public' (VM public IPs, JIT from your "
             "allowed sources) or 'bastion' (no public IPs, JIT from the Bastion subnet)"
         )
-    tags = validation.validate_tags(cfg.get_object("tags"), f"{NAMESPACE}:tags")
-    net = validate_mapping(
-        cfg.require_object("network"),
-        f"{NAMESPACE}:network",
-        {"addressSpace", "workloadSubnetPrefix", "bastionSubnetPrefix"},
-    )
+    tags = validation.validate_tags(values.get("tags"), f"{NAMESPACE}:tags")
+    net = _required(values, "network")
     space = validation.validate_cidr(net.get("addressSpace"), f"{NAMESPACE}:network.addressSpace")
     workload = _check_subnet(net.get("workloadSubnetPrefix"), space, f"{NAMESPACE}:network.workloadSubnetPrefix")
-    raw_vms = cfg.get_object("vms") or []
+    raw_vms = values.get("vms") or []
     if not isinstance(raw_vms, list) or not raw_vms:
         raise ValueError(f"{NAMESPACE}:vms: at least one VM is required, e.g. [{{name: vm-web-01, os: linux}}]")
-    vms = [_vm_args(raw, index, mode, cfg, tags) for index, raw in enumerate(raw_vms)]
+    group = values.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
+    place = Placement(authorization.get_client_config().subscription_id, group, location)
+    checked = [_vm_config(raw, index, mode, values, tags, place) for index, raw in enumerate(raw_vms)]
+    vms = [vm for vm, _ in checked]
 
     bastion = None
-    sources = cfg.get_object("allowedSourcePrefixes") or []
+    sources = values.get("allowedSourcePrefixes") or []
     if mode == "bastion":
         prefix = net.get("bastionSubnetPrefix")
         if not prefix:
@@ -156,73 +164,63 @@ def read_config() -> StackConfig:
         prefix = _check_subnet(prefix, space, f"{NAMESPACE}:network.bastionSubnetPrefix")
         if ipaddress.ip_network(prefix).overlaps(ipaddress.ip_network(workload)):
             raise ValueError(f"{NAMESPACE}:network.bastionSubnetPrefix: '{prefix}' overlaps the workload subnet")
-        raw = validate_mapping(cfg.get_object("bastion") or {}, f"{NAMESPACE}:bastion", {"sku", "enableTunneling"})
-        bastion = BastionAccessArgs(
-            resource_group_name="",
-            virtual_network_name="",
+        raw = values.get("bastion") or {}
+        bastion = BastionConfig(
             subnet_address_prefix=prefix,
             sku=raw.get("sku", "Basic"),
-            enable_tunneling=bool(raw.get("enableTunneling")),
+            enable_tunneling=raw.get("enableTunneling", False),
             location=location,
             tags=tags,
         )
-        validate_bastion_args(bastion)
+        validate_bastion_args(bastion.args(resource_group_name=group, virtual_network_name=place.vnet_name))
     elif not sources:
         raise ValueError(
             f"{NAMESPACE}:allowedSourcePrefixes: required in public mode: the public IPs or CIDRs "
             "JIT may open ports to (e.g. your office egress '203.0.113.0/28'), never '*'"
         )
-    policy = JitAccessPolicyArgs(
-        resource_group_name="",
+    policy = PolicyConfig(
         location=location,
-        virtual_machines=[],
         allowed_source_address_prefixes=sources,
-        max_request_access_duration=cfg.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
-        policy_name=cfg.get("jitPolicyName") or "default",
+        max_request_access_duration=values.get("maxRequestAccessDuration") or validation.DEFAULT_JIT_DURATION,
+        policy_name=values.get("jitPolicyName") or "default",
         bastion_subnet_prefix=bastion.subnet_address_prefix if bastion else None,
     )
-    dry_vms = []
-    for args in vms:
-        settings = resolve_vm_settings(args.vm_name, args)
-        dry_vms.append(
-            JitVirtualMachine(
-                vm_id="",
-                vm_name=settings.vm_name,
-                guarded_ports=settings.management_ports,
-                has_public_ip=settings.public_ip,
-            )
+    # The policy is checked with the VMs as they will be (their ids are known from the names).
+    planned = [
+        JitVirtualMachine(
+            vm_id=place.vm_id(settings.vm_name),
+            vm_name=settings.vm_name,
+            guarded_ports=settings.management_ports,
+            has_public_ip=settings.public_ip,
         )
+        for _, settings in checked
+    ]
     try:
-        resolved = resolve_policy(dataclasses.replace(policy, virtual_machines=dry_vms))
+        resolved = resolve_policy(policy.args(resource_group_name=group, virtual_machines=planned))
     except ValueError as err:
         raise ValueError(f"{NAMESPACE} (JIT policy): {err}") from None
 
-    raw_defender = validate_mapping(
-        cfg.get_object("defender") or {},
-        f"{NAMESPACE}:defender",
-        {"subscriptionId", "extensions", "retainOnDelete", "protect"},
-    )
+    raw_defender = values.get("defender") or {}
     defender = DefenderForServersArgs(
         subscription_id=raw_defender.get("subscriptionId"),
         extensions=raw_defender.get("extensions", []),
-        retain_on_delete=bool(raw_defender.get("retainOnDelete", True)),
-        protect=bool(raw_defender.get("protect", True)),
+        retain_on_delete=raw_defender.get("retainOnDelete", True),
+        protect=raw_defender.get("protect", True),
     )
     resolve_extensions(defender.extensions)
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
-    group = cfg.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
-    requester, guardrails = _access_control(cfg, group)
-    approvals = cfg.get_object("approvals")
+    requester, guardrails = _access_control(values, group, place.subscription)
+    approvals = values.get("approvals")
     if approvals is not None:
-        check_approvals_config(
+        approvals = check_approvals_config(
             approvals,
             resource_group=group,
             location=location,
             policy_name=policy.policy_name,
             caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
             bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
-            audit=_audit_enabled(cfg),
+            audit=_audit_enabled(values),
         )
     return StackConfig(
         location=location,
@@ -236,24 +234,43 @@ def read_config() -> StackConfig:
         requester=requester,
         guardrails=guardrails,
         bastion=bastion,
-        audit=read_audit_config(cfg, location, tags),
+        audit=read_audit_config(values, location, tags, group),
         approvals=approvals,
+        placement=place,
         tags=tags,
     )
 
 
+def group_labels(group_ids: list[str]) -> dict[str, str]:
+    """The label (Pulumi resource name part) of each group id, by lowered id.
+
+    Derived from the id, so reordering the list changes nothing: `group-<first 8 characters>`. Two ids that
+    share those 8 characters are both valid groups: the smallest keeps the short label (so adding a group
+    rarely renames an existing assignment) and the others by their full id without hyphens.
+    """
+    labels: dict[str, str] = {}
+    for group_id in sorted({str(g).lower() for g in group_ids}):
+        short = f"group-{group_id[:8]}"
+        # A label has at most 40 characters: the full id without its hyphens (32) fits.
+        labels[group_id] = short if short not in labels.values() else f"group-{group_id.replace('-', '')}"
+    return labels
+
+
 def _access_control(
-    cfg: pulumi.Config, resource_group_name: str
+    values: dict, resource_group_name: str, subscription: str
 ) -> tuple[JitRequesterRoleArgs, DenyWildcardSourcePolicyArgs]:
     """The requester role (assignable at the VMs' resource group) and the deny-wildcard-source policy."""
-    subscription = authorization.get_client_config().subscription_id
-    group_ids = cfg.get_object("requesterGroupIds") or []
+    group_ids = values.get("requesterGroupIds") or []
     if not isinstance(group_ids, list):
         raise ValueError(f"{NAMESPACE}:requesterGroupIds: a list of Entra group object ids")
     assignees = []
+    labels = group_labels(group_ids)
     for index, group_id in enumerate(group_ids):
-        # The label names the Pulumi resource: derived from the id, so reordering the list changes nothing.
-        assignee = RoleAssignee(f"group-{str(group_id)[:8].lower()}", group_id, "Group")
+        if group_id.lower() in (g.lower() for g in group_ids[:index]):
+            raise ValueError(
+                f"{NAMESPACE}:requesterGroupIds[{index}]: {group_id} is listed twice; list each group once"
+            )
+        assignee = RoleAssignee(labels[group_id.lower()], group_id, "Group")
         try:
             validate_assignee(assignee)
         except ValueError as err:
@@ -264,11 +281,11 @@ def _access_control(
             [f"/subscriptions/{subscription}/resourceGroups/{resource_group_name}"]
         ),
         assignees=assignees,
-        portal=bool(cfg.get_bool("requesterPortal")),
+        portal=values.get("requesterPortal", False),
     )
     try:
-        scope = parse_policy_scope(cfg.get("policyScope") or f"/subscriptions/{subscription}")
-        effect = validate_effect(cfg.get("policyEffect") or "Deny")
+        scope = parse_policy_scope(values.get("policyScope") or f"/subscriptions/{subscription}")
+        effect = validate_effect(values.get("policyEffect") or "Deny")
     except ValueError as err:
         raise ValueError(f"{NAMESPACE}:policyScope/policyEffect: {err}") from None
     if scope.subscription_id and scope.subscription_id.lower() != subscription.lower():
@@ -278,35 +295,33 @@ def _access_control(
             "id to cover several subscriptions)"
         )
     guardrails = DenyWildcardSourcePolicyArgs(
-        scope=scope.scope, effect=effect, assign_jit_audit_builtin=bool(cfg.get_bool("assignJitAuditPolicy"))
+        scope=scope.scope, effect=effect, assign_jit_audit_builtin=values.get("assignJitAuditPolicy", False)
     )
     return requester, guardrails
 
 
-def _audit_enabled(cfg: pulumi.Config) -> bool:
-    raw = cfg.get_object("audit") or {}
-    return bool(raw.get("enabled", False)) if isinstance(raw, dict) else False
+def _audit_enabled(values: dict) -> bool:
+    return (values.get("audit") or {}).get("enabled", False)
 
 
-def read_audit_config(cfg: pulumi.Config, location: str, tags: dict) -> JitAuditTrailArgs | None:
-    """The audit trail's args from `azure-jit-access:audit`, validated; None when it is off."""
-    raw = validate_mapping(cfg.get_object("audit") or {}, f"{NAMESPACE}:audit", AUDIT_KEYS)
+def read_audit_config(values: dict, location: str, tags: dict, group: str) -> AuditConfig | None:
+    """The audit trail's settings from `azure-jit-access:audit`, validated; None when it is off."""
+    raw = values.get("audit") or {}
     if not raw.get("enabled", False):
         return None
-    args = JitAuditTrailArgs(
-        resource_group_name="",
+    audit = AuditConfig(
         location=location,
         alert_emails=raw.get("alertEmails", []),
         existing_workspace_id=raw.get("existingWorkspaceId"),
         retention_in_days=raw.get("retentionInDays"),
-        export_activity_log=bool(raw.get("exportActivityLog", True)),
+        export_activity_log=raw.get("exportActivityLog", True),
         alert_frequency=raw.get("alertFrequency", "PT5M"),
         alert_window=raw.get("alertWindow", "PT30M"),
-        retain_audit_data=bool(raw.get("retainAuditData", True)),
+        retain_audit_data=raw.get("retainAuditData", True),
         tags=tags,
     )
     try:
-        resolve_audit_settings(args)
+        resolve_audit_settings(audit.args(resource_group_name=group))
     except ValueError as err:
         raise ValueError(f"{NAMESPACE}:audit: {err}") from None
-    return args
+    return audit

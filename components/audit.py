@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import isodate
 import pulumi
 from pulumi_azure_native import authorization, monitor, operationalinsights
 
@@ -22,6 +21,8 @@ from azure_jit_access import kql, type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.audit_table import DECISION_STREAM, DECISION_TABLE, create_decision_ingestion, grant_ingestion
+from azure_jit_access.rules.durations import whole_minutes
+from azure_jit_access.rules.emails import is_email
 
 DEFAULT_RETENTION_DAYS = 90
 MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 30, 730
@@ -31,7 +32,6 @@ ACTIVITY_LOG_CATEGORIES = ("Administrative", "Security")
 QUERY_CATEGORY = "JIT access audit"
 MAX_FREQUENCY_MINUTES = 24 * 60
 MAX_WINDOW_MINUTES = 2 * 24 * 60
-_EMAIL = re.compile(r"^[^@\s;,<>'\"]+@[^@\s;,<>'\"]+\.[^@\s;,<>'\"]+$")
 _WORKSPACE_ID = re.compile(
     r"^/subscriptions/(?P<sub>[0-9a-fA-F-]{36})/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.OperationalInsights/workspaces/(?P<name>[^/]+)$",
@@ -93,13 +93,11 @@ class AuditSettings:
 
 def _minutes(value: object, field: str, low: int, high: int) -> int:
     try:
-        duration = isodate.parse_duration(value) if isinstance(value, str) else None
-    except (isodate.ISO8601Error, ValueError):
-        duration = None
-    seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else -1
-    if seconds <= 0 or seconds % 60:
+        minutes = whole_minutes(value)
+    except ValueError:
+        minutes = 0
+    if minutes <= 0:
         raise ValueError(f"{field}: {value!r} is not an ISO 8601 duration of whole minutes such as 'PT5M' or 'PT1H'")
-    minutes = int(seconds // 60)
     if not low <= minutes <= high:
         raise ValueError(f"{field}: {value} is {minutes} minutes; log search alerts accept {low} to {high} minutes")
     return minutes
@@ -121,7 +119,7 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
         )
     seen: list[str] = []
     for index, email in enumerate(emails):
-        if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        if not isinstance(email, str) or not is_email(email.strip()):
             raise ValueError(f"alert_emails[{index}]: {email!r} is not an e-mail address such as 'secops@contoso.com'")
         if email.strip().lower() in (s.lower() for s in seen):
             raise ValueError(f"alert_emails[{index}]: '{email}' is listed twice")

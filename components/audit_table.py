@@ -9,12 +9,13 @@ only gets "Monitoring Metrics Publisher" on this one rule (it can add records, n
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import authorization, monitor, operationalinsights
+
+from azure_jit_access.rules.names import role_assignment_name
 
 DECISION_TABLE = "JitAccessDecisions_CL"
 DECISION_STREAM = f"Custom-{DECISION_TABLE}"
@@ -170,9 +171,9 @@ def grant_ingestion(
             + f"/providers/Microsoft.Authorization/roleDefinitions/{MONITORING_METRICS_PUBLISHER}"
         )
     )
-    # Role assignment names are GUIDs; derived from rule and principal, re-running never makes a second one.
+    # Role assignment names are GUIDs; derived from (scope, role, principal) as every writer derives them.
     assignment_name = pulumi.Output.all(rule.id, principal_id).apply(
-        lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{values[0]}|{values[1]}|{MONITORING_METRICS_PUBLISHER}"))
+        lambda values: role_assignment_name(values[0], MONITORING_METRICS_PUBLISHER, values[1])
     )
     return authorization.RoleAssignment(
         resource_name,
@@ -182,5 +183,6 @@ def grant_ingestion(
         role_definition_id=role_definition_id,
         scope=rule.id,
         description="May send JIT decision records to the audit trail (Logs Ingestion API).",
-        opts=pulumi.ResourceOptions(parent=parent),
+        # Deleted before its replacement: Azure allows one assignment per (scope, role, principal).
+        opts=pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
     )

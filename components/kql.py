@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from azure_jit_access.audit_table import DECISION_COLUMN_TYPES, DECISION_TABLE
+from azure_jit_access.rules.sources import kql_wildcard_regex
 
 AZURE_ACTIVITY = "AzureActivity"
 
@@ -59,9 +60,10 @@ ROLE_ASSIGNMENT_CHANGES = (
     "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/DELETE",
 )
 
-# A source prefix meaning "anyone": the NSG spellings plus any /0 network, in the lower case the query compares
-# in. It is matched as one element of `sourceAddressPrefix` or of the `sourceAddressPrefixes` list.
-WILDCARD_SOURCE_REGEX = r'(^|[",\[])(\*|any|internet|[0-9a-f.:]*/0)($|[",\]])'
+# A source prefix meaning "anyone", generated from the rules core's words (NSG spellings, broad service tags and
+# any /0 network) in the lower case the query compares in. It matches one element of `sourceAddressPrefix` or of
+# the `sourceAddressPrefixes` list.
+WILDCARD_SOURCE_REGEX = kql_wildcard_regex()
 
 
 @dataclass(frozen=True)

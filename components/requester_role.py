@@ -13,7 +13,6 @@ the program asks Azure for the same role and the same assignments instead of cre
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,24 +21,15 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.arm_ids import GUID_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
+from azure_jit_access.rules.names import role_assignment_name, role_definition_name
+from azure_jit_access.rules.roles import PORTAL_ACTIONS, REQUESTER_ACTIONS, requester_action_problem
 
-INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
-REQUESTER_ACTIONS: tuple[str, ...] = (
-    INITIATE_ACTION,
-    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
-    "Microsoft.Compute/virtualMachines/read",
-    "Microsoft.Network/networkInterfaces/*/read",
-    "Microsoft.Network/publicIPAddresses/read",
-)
-PORTAL_ACTIONS: tuple[str, ...] = ("Microsoft.Security/policies/read", "Microsoft.Network/*/read")
 PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "User", "ServicePrincipal")
 
-_GUID_NAMESPACE = uuid.UUID("0d9a2f4e-8c61-4b7e-9f0b-6a3e2c1d5b47")
-_GUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
-_SUBSCRIPTION = re.compile(r"/subscriptions/(?P<subscription>" + _GUID.pattern + ")", re.IGNORECASE)
-_RESOURCE_GROUP = re.compile(
-    _SUBSCRIPTION.pattern + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})", re.IGNORECASE
-)
+_GUID = re.compile(GUID_PATTERN)
+_SUBSCRIPTION = re.compile(SUBSCRIPTION_PATTERN, re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(RESOURCE_GROUP_PATTERN, re.IGNORECASE)
 _LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
@@ -49,23 +39,19 @@ def requester_actions(portal: bool = False) -> list[str]:
 
 
 def validate_requester_actions(actions: Sequence[str]) -> None:
-    """Refuse any action that could change something: only reads and JIT `initiate` are allowed."""
+    """Refuse any action the policy pack's requester allow-list refuses (the rules core's one rule)."""
     for action in actions:
-        if action != INITIATE_ACTION and not action.lower().endswith("/read"):
+        problem = requester_action_problem(action)
+        if problem:
             raise ValueError(
-                f"requester role action {action!r} is not a read or JIT initiate; a requester "
-                "must never write, delete or run other actions (they could open ports without JIT)"
+                f"requester role action {action!r} is not a read or JIT initiate the policy pack allows ({problem}); "
+                "a requester must never write, delete or run other actions (they could open ports without JIT)"
             )
 
 
-def role_definition_guid(scope: str, role_name: str) -> str:
-    """The role definition's name: stable for the same scope and role name (ARM ids are case-insensitive)."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, f"role|{scope.lower()}|{role_name.lower()}"))
-
-
-def role_assignment_guid(scope: str, role_definition_guid: str, principal_id: str) -> str:
-    """A role assignment's name: stable for the same scope, role and principal."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, f"assignment|{scope.lower()}|{role_definition_guid}|{principal_id.lower()}"))
+# One naming scheme (the rules core's): the same scope, role and principal always give the same GUID.
+role_definition_guid = role_definition_name
+role_assignment_guid = role_assignment_name
 
 
 def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: bool = False) -> list[str]:

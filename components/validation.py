@@ -8,21 +8,20 @@ They never widen access: anything that could mean "from anywhere" is refused, no
 from __future__ import annotations
 
 import base64
-import datetime
 import ipaddress
 import uuid
 from collections.abc import Iterable, Sequence
 
-import isodate
+from azure_jit_access.rules.durations import JIT_MAXIMUM, JIT_MINIMUM, jit_duration_problem, whole_minutes
+from azure_jit_access.rules.ports import parse_port_range, ranges_cover
+from azure_jit_access.rules.sources import absolute_wildcard_reason, internet_wide_findings, parse_prefix
 
-MIN_JIT_DURATION = datetime.timedelta(minutes=5)
-MAX_JIT_DURATION = datetime.timedelta(hours=24)
+MIN_JIT_DURATION = JIT_MINIMUM
+MAX_JIT_DURATION = JIT_MAXIMUM
 DEFAULT_JIT_DURATION = "PT3H"
 MAX_POLICY_AND_VM_NAME_LENGTH = 56
 """JIT refuses a VM whose name plus the policy name exceed 56 characters (MS Learn, JIT usage)."""
 
-# Every spelling NSGs and JIT accept for "any source". Compared case-insensitively.
-WILDCARD_SOURCES = frozenset({"*", "any", "internet", "0.0.0.0/0", "::/0"})
 
 OS_TYPES = ("linux", "windows")
 JIT_PROTOCOLS = ("TCP", "UDP", "*")
@@ -70,26 +69,21 @@ SSH_KEY_TYPES = ("ssh-rsa", "ssh-ed25519")
 MIN_RSA_BITS = 2048
 
 
-def _wildcard_reason(entry: str) -> str | None:
-    if entry.strip().lower() in WILDCARD_SOURCES:
-        return f"'{entry}' means any source on the Internet"
-    try:
-        network = ipaddress.ip_network(entry.strip(), strict=False)
-    except ValueError:
-        return None
-    if network.prefixlen == 0:
-        return f"'{entry}' is a /0 network, which is every address"
-    return None
-
-
 def validate_source_prefix(entry: object, field: str) -> str:
     """One allowed source: an IPv4/IPv6 address or a CIDR network with no host bits set, never a wildcard."""
     if not isinstance(entry, str) or not entry.strip():
         raise ValueError(
             f"{field}: each source must be a non-empty string such as '203.0.113.7' or '203.0.113.0/28', got {entry!r}"
         )
-    reason = _wildcard_reason(entry)
+    reason = absolute_wildcard_reason(entry)
     if reason:
+        network = parse_prefix(entry)
+        zero = network is not None and network.prefixlen == 0 and entry.strip().lower() not in ("0.0.0.0/0", "::/0")
+        reason = (
+            f"'{entry}' is a /0 network, which is every address"
+            if zero
+            else f"'{entry}' means any source on the Internet"
+        )
         raise ValueError(
             f"{field}: {reason}; a JIT or management-port source must never be open to everyone "
             "(anyone who can request access would get the port from anywhere). Use the public IP or CIDR of "
@@ -127,35 +121,31 @@ def validate_source_prefixes(entries: object, field: str) -> list[str]:
     duplicates = sorted({value for value in checked if checked.count(value) > 1})
     if duplicates:
         raise ValueError(f"{field}: duplicate sources {duplicates}; list each source once")
+    findings = internet_wide_findings(checked)
+    if findings:
+        raise ValueError(
+            f"{field}: {'; '.join(findings)}: that is open to far more than your own addresses, and the policy "
+            "pack's jit-policy-no-wildcard-source refuses it. List only your office or VPN egress addresses "
+            "(e.g. '203.0.113.0/28'), or the Bastion subnet prefix in Bastion mode."
+        )
     return checked
 
 
 def validate_duration(value: object, field: str) -> str:
     """An ISO 8601 duration JIT accepts as `maxRequestAccessDuration`: PT5M to PT24H inclusive."""
-    accepted = "accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'"
-    if not isinstance(value, str):
-        raise ValueError(f"{field}: expected an ISO 8601 duration string, got {value!r}; {accepted}")
-    try:
-        parsed = isodate.parse_duration(value)
-    except (isodate.ISO8601Error, ValueError):
-        raise ValueError(f"{field}: '{value}' is not an ISO 8601 duration; {accepted}") from None
-    if isinstance(parsed, isodate.Duration):
-        if parsed.years or parsed.months:
-            raise ValueError(f"{field}: '{value}' uses years or months, whose length varies; {accepted}")
-        parsed = parsed.tdelta
-    if not MIN_JIT_DURATION <= parsed <= MAX_JIT_DURATION:
-        raise ValueError(f"{field}: '{value}' is {parsed}, outside what JIT allows; {accepted}")
-    return value
+    problem = jit_duration_problem(value)
+    if problem:
+        raise ValueError(f"{field}: {problem}; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'")
+    return str(value)
 
 
 def duration_minutes(value: object, field: str) -> int:
     """Whole minutes of a JIT duration (`PT3H` -> 180), validated by `validate_duration` first."""
     text = validate_duration(value, field)
-    parsed = isodate.parse_duration(text)
-    delta = parsed.tdelta if isinstance(parsed, isodate.Duration) else parsed
-    if delta.total_seconds() % 60:
-        raise ValueError(f"{field}: '{text}' is not a whole number of minutes; use e.g. 'PT90M'")
-    return int(delta.total_seconds() // 60)
+    try:
+        return whole_minutes(text)
+    except ValueError as err:
+        raise ValueError(f"{field}: {err}") from None
 
 
 def validate_mapping(value: object, field: str, allowed: set[str]) -> dict:
@@ -339,26 +329,21 @@ def validate_tags(value: object, field: str = "tags") -> dict[str, str]:
 
 
 def port_ranges_cover(ranges: Sequence[str], port: int) -> bool:
-    """True when an NSG port range list (`'*'`, `'22'`, `'20-25'`) includes `port`."""
-    for entry in ranges:
-        text = str(entry).strip()
-        if text == "*":
-            return True
-        low, _, high = text.partition("-")
-        if int(low) <= port <= int(high or low):
-            return True
-    return False
+    """True when an NSG port range list (`'*'`, `'22'`, `'20-25'`) includes `port`; junk raises ValueError."""
+    return ranges_cover(ranges, port)
 
 
 def validate_port_range(value: object, field: str) -> str:
     """One NSG destination port range: `'*'`, a port, or `'low-high'` with 1 <= low <= high <= 65535."""
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if text == "*":
-        return text
-    low, sep, high = text.partition("-")
-    if not low.isdigit() or (sep and not high.isdigit()):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"{field}: {value!r} is not a port, a range such as '8000-8080', or '*'")
-    first, last = int(low), int(high or low)
-    if not 1 <= first <= last <= 65535:
+    text = str(value).strip()
+    try:
+        first, _ = parse_port_range(text)
+    except ValueError as err:
+        if "is not a port" in str(err):
+            raise ValueError(f"{field}: {value!r} is not a port, a range such as '8000-8080', or '*'") from None
+        first = -1
+    if text != "*" and first < 1:
         raise ValueError(f"{field}: {value!r} must lie within 1-65535 with the lower port first")
     return text

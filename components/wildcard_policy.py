@@ -29,11 +29,10 @@ from pulumi_azure_native import authorization
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.rules.arm_ids import MANAGEMENT_GROUP_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
+from azure_jit_access.rules.ports import MANAGEMENT_PORTS
+from azure_jit_access.rules.sources import BROAD_SERVICE_TAGS, WILDCARD_SOURCES
 
-MANAGEMENT_PORTS: tuple[int, ...] = (22, 3389, 5985, 5986)
-"""SSH, RDP, WinRM over HTTP and HTTPS."""
-WILDCARD_SOURCES: tuple[str, ...] = ("*", "Any", "Internet", "0.0.0.0/0", "::/0")
-"""Sources that mean "anyone"; compared case-insensitively, and any other `/0` prefix counts too."""
 EFFECTS: tuple[str, ...] = ("Deny", "Audit")
 JIT_AUDIT_BUILTIN_ID = "/providers/Microsoft.Authorization/policyDefinitions/b0f33259-77d7-4c9e-aac6-3aabcfae693c"
 """Built-in: management ports of VMs should be protected with JIT network access control (AuditIfNotExists)."""
@@ -55,9 +54,6 @@ JIT_MESSAGE = (
 )
 
 _GUID_NAMESPACE = uuid.UUID("5b0f6c3e-2f5d-4d55-9a43-7c1b3f2e9d61")
-_SUBSCRIPTION = r"/subscriptions/(?P<subscription>[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})"
-_RESOURCE_GROUP = _SUBSCRIPTION + r"/resourceGroups/(?P<resource_group>[-\w.()]{1,90})"
-_MANAGEMENT_GROUP = r"/providers/Microsoft\.Management/managementGroups/(?P<management_group>[-\w.()]{1,90})"
 
 
 @dataclass(frozen=True)
@@ -82,9 +78,9 @@ def parse_policy_scope(scope: str) -> PolicyScope:
     """Validate an assignment scope: a management group, a subscription or a resource group id."""
     text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
     for kind, pattern in (
-        ("managementGroup", _MANAGEMENT_GROUP),
-        ("subscription", _SUBSCRIPTION),
-        ("resourceGroup", _RESOURCE_GROUP),
+        ("managementGroup", MANAGEMENT_GROUP_PATTERN),
+        ("subscription", SUBSCRIPTION_PATTERN),
+        ("resourceGroup", RESOURCE_GROUP_PATTERN),
     ):
         match = re.fullmatch(pattern, text, flags=re.IGNORECASE)
         if match:
@@ -117,8 +113,19 @@ def validate_management_ports(ports: Sequence[int]) -> list[int]:
 
 
 def is_wildcard_source(field_ref: str) -> dict[str, Any]:
-    """Condition: the source a field (or `current(...)` expression) names means "anyone"."""
-    return {"anyOf": [{"field": field_ref, "in": list(WILDCARD_SOURCES)}, {"field": field_ref, "like": "*/0"}]}
+    """Condition: the source a field (or `current(...)` expression) names means "anyone".
+
+    The words come from the rules core (`WILDCARD_SOURCES`, `BROAD_SERVICE_TAGS` and their `.region`
+    variants). Azure Policy compares `in` and `like` case-insensitively. Prefix sizes cannot be summed in a
+    policy rule, so wide public prefixes are left to the component and the policy pack.
+    """
+    return {
+        "anyOf": [
+            {"field": field_ref, "in": [*WILDCARD_SOURCES, *BROAD_SERVICE_TAGS]},
+            {"field": field_ref, "like": "*/0"},
+            *({"field": field_ref, "like": f"{tag}.*"} for tag in BROAD_SERVICE_TAGS),
+        ]
+    }
 
 
 def _is_wildcard_member(array_alias: str) -> dict[str, Any]:

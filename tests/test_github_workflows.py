@@ -72,3 +72,13 @@ def test_pull_requests_upload_the_policy_violations_as_sarif():
     upload = next(s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "jit-preview.sarif"
     assert job["permissions"]["security-events"] == "write"
+
+
+def test_every_job_and_preview_is_bounded_in_time():
+    # A looping program or policy must fail the job, not hold the runner for GitHub's 6-hour default.
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path.name)["jobs"].items():
+            assert 0 < job["timeout-minutes"] <= 60, (path.name, name)
+    runs = [s.get("run", "") for s in load("pull-request.yml")["jobs"]["offline-preview"]["steps"]]
+    previews = [r for r in runs if "bin/jit preview" in r]
+    assert previews and all("--timeout 600" in r for r in previews)

@@ -140,14 +140,14 @@ def test_runs_are_deterministic(dev):
         (
             "dev",
             f"{NS}:maxRequestAccessDuration=PT48H",
-            "azure-jit-access (JIT policy): max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what JIT "
-            "allows; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
+            "azure-jit-access (JIT policy): max_request_access_duration: 'PT48H' is 2d, outside what JIT allows"
+            "; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
         ),
         ("dev", f"{NS}:allowedSourcePrefixes=[]", "azure-jit-access:allowedSourcePrefixes: required in public mode"),
         (
             "dev",
             f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIP": true}}]',
-            "azure-jit-access:vms[0]: unknown key(s) ['publicIP']",
+            "azure-jit-access:vms[0]: unknown key 'publicIP'; did you mean 'publicIp'?",
         ),
         ("dev", f'{NS}:vms=[{{"name": "vm1", "os": "beos"}}]', "azure-jit-access:vms[0].os: unknown OS 'beos'"),
         (
@@ -174,7 +174,7 @@ def test_bad_stack_config_is_refused_before_any_resource(stack, override, messag
     registered = []
     with pytest.raises(ValueError) as err:
         run_program(ROOT, stack, [override], on_register=registered.append)
-    assert str(err.value).startswith(message)
+    assert str(err.value).startswith(f"Pulumi.{stack}.yaml: {message}")
     assert registered == [1]
 
 

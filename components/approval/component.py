@@ -11,7 +11,6 @@ Contributor). The API connections must be authorised once in the portal after th
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,17 +23,11 @@ from azure_jit_access.approval.definition import ARM_AUDIENCE, WorkflowSettings,
 from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.rules.names import role_assignment_name
+from azure_jit_access.rules.roles import PRIVILEGED_ROLES
 
-FORBIDDEN_ROLES = {
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-    "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
-    "fb1c8493-542b-48eb-b624-b4c8fea62acd": "Security Admin",
-}
+FORBIDDEN_ROLES = PRIVILEGED_ROLES
 """Built-in roles that would let the workflow (or whoever controls it) do far more than request JIT access."""
-ROLE_ASSIGNMENT_NAMESPACE = uuid.UUID("3d0c52b4-7f8e-4c57-9a51-5f0e3f1a7b21")
 _VM_ID = re.compile(
     r"^(?P<group>/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+))/providers/"
     r"Microsoft\.Compute/virtualMachines/(?P<vm>[^/]+)$",
@@ -186,12 +179,6 @@ def resource_group_scope(vm: AllowedVm, vm_id: str) -> str:
     return _VM_ID.match(vm_id)["group"]  # type: ignore[index]
 
 
-def role_assignment_name(resource_name: str, resource_group: str) -> str:
-    """A stable GUID per stack, component and resource group (role assignment names must be GUIDs)."""
-    key = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}/{resource_group.lower()}"
-    return str(uuid.uuid5(ROLE_ASSIGNMENT_NAMESPACE, key))
-
-
 def _access_control_args(settings: WorkflowSettings) -> logic.FlowAccessControlConfigurationArgs | None:
     wire = access_control(settings)
     if wire is None:
@@ -321,16 +308,23 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
         scopes: dict[str, AllowedVm] = {}
         for vm in args.allowed_vms:
             scopes.setdefault(vm.resource_group.lower(), vm)
+        # Replaced assignments are deleted first: Azure allows one assignment per (scope, role, principal), so
+        # creating the new one before deleting the old would fail with 409 RoleAssignmentExists.
+        assignment_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True))
         for group, vm in scopes.items():
+            scope = pulumi.Output.from_input(vm.vm_id).apply(lambda vm_id, vm=vm: resource_group_scope(vm, vm_id))
             authorization.RoleAssignment(
                 f"{name}-requester-{group}",
-                role_assignment_name=role_assignment_name(name, group),
+                # The same name any other writer of this (scope, role, principal) derives: never a second one.
+                role_assignment_name=pulumi.Output.all(scope, role_id, principal_id).apply(
+                    lambda values: role_assignment_name(values[0], values[1].rsplit("/", 1)[-1], values[2])
+                ),
                 principal_id=principal_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=role_id,
-                scope=pulumi.Output.from_input(vm.vm_id).apply(lambda vm_id, vm=vm: resource_group_scope(vm, vm_id)),
+                scope=scope,
                 description="JIT approval workflow: may request just-in-time access, nothing else",
-                opts=child,
+                opts=assignment_opts,
             )
 
         self.workflow_id = workflow.id

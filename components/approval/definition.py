@@ -20,7 +20,6 @@ branch; the POST body uses the validated source, never `*`, and `endTimeUtc` onl
 from __future__ import annotations
 
 import ipaddress
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -75,13 +74,14 @@ from azure_jit_access.approval.validation import (
     validation_actions,
     vm_rules_value,
 )
+from azure_jit_access.rules.durations import whole_minutes
+from azure_jit_access.rules.emails import is_email
+from azure_jit_access.rules.sources import internet_wide_findings, is_wildcard
 
 SCHEMA = "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#"
 VM_TARGETS_PARAMETER = "vmTargets"
 INITIATE_ACTION = "Initiate_jit_access"
 ARM_AUDIENCE = "https://management.azure.com/"
-_EMAIL = re.compile(r"^[^@\s;,<>'\"]+@[^@\s;,<>'\"]+\.[^@\s;,<>'\"]+$")
-_ISO_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,11 @@ class WorkflowSettings:
     """Also POST each audit record to Log Analytics (the `auditIngestionUri` parameter)."""
 
 
-def _timeout_minutes(value: str) -> int | None:
-    match = _ISO_DURATION.match(value or "")
-    if not match or value in ("P", "PT") or value.endswith("T"):
+def _timeout_minutes(value: object) -> int | None:
+    try:
+        return whole_minutes(value)
+    except ValueError:
         return None
-    days, hours, minutes = (int(part or 0) for part in match.groups())
-    return days * 1440 + hours * 60 + minutes
 
 
 def validate_settings(settings: WorkflowSettings) -> None:
@@ -121,7 +120,7 @@ def validate_settings(settings: WorkflowSettings) -> None:
     if not settings.approvers:
         raise ValueError("approvers: list at least one approver e-mail address")
     for position, approver in enumerate(settings.approvers):
-        if not isinstance(approver, str) or not _EMAIL.match(approver):
+        if not isinstance(approver, str) or not is_email(approver):
             raise ValueError(
                 f"approvers[{position}]: give one e-mail address such as 'secops@contoso.com', got {approver!r}"
             )
@@ -155,11 +154,17 @@ def _validate_http(http: HttpTrigger) -> None:
             raise ValueError(
                 f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' is not a CIDR such as '198.51.100.0/24'"
             ) from None
-        if network.prefixlen == 0:
+        if is_wildcard(str(network)):
             raise ValueError(
                 f"http.allowed_caller_ip_ranges[{position}]: '{cidr}' allows every address; "
                 "leave the list empty instead, or give your egress ranges"
             )
+    findings = internet_wide_findings(list(http.allowed_caller_ip_ranges))
+    if findings:
+        raise ValueError(
+            f"http.allowed_caller_ip_ranges: {'; '.join(findings)}; the policy pack's "
+            "workflow-request-trigger-secured refuses an internet-wide allow-list: give your egress ranges"
+        )
 
 
 def access_control(settings: WorkflowSettings) -> dict[str, object] | None:

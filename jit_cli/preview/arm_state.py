@@ -7,10 +7,15 @@ of one program give byte-identical JSON and downstream components see values of 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+import inspect
 import ipaddress
 import uuid
 from typing import Any
+
+from azure_jit_access.cli.preview.model import UNKNOWN_WIRE
 
 DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 DEFAULT_TENANT_ID = "00000000-0000-4000-8000-000000000002"
@@ -167,6 +172,40 @@ def arm_id(type_: str, logical_name: str, inputs: dict[str, Any], subscription_i
         return template[0].replace("{" + str(missing).strip("'") + "}", "unknown").format(**values)
 
 
+@functools.lru_cache(maxsize=1024)
+def has_input(type_: str, key: str) -> bool:
+    """Whether the installed azure-native SDK's resource class for `type_` takes the input `key` (snake_case)."""
+    package, module, name = split_token(type_)
+    if package != "azure-native":
+        return False
+    try:
+        cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+        return key in inspect.signature(cls._internal_init).parameters
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return False
+
+
+def _identity(identity: dict[str, Any], urn: str, tenant_id: str) -> dict[str, Any] | None:
+    """A managed identity block as Azure returns it: principal ids, and user-assigned ids as a map."""
+    kind = str(identity.get("type", ""))
+    out = dict(identity)
+    if "SystemAssigned" in kind:
+        out.update(principalId=stable_guid("principal", urn), tenantId=tenant_id)
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, list):
+        # Inputs list the identities' ids; outputs map each id to its principal and client ids.
+        if all(isinstance(i, str) and i != UNKNOWN_WIRE for i in assigned):
+            out["userAssignedIdentities"] = {
+                i: {"principalId": stable_guid("uai-principal", i), "clientId": stable_guid("uai-client", i)}
+                for i in assigned
+            }
+        else:
+            out["userAssignedIdentities"] = UNKNOWN_WIRE
+    elif "SystemAssigned" not in kind:
+        return None
+    return out
+
+
 def _public_ip(seed: str) -> str:
     digest = bytes.fromhex(_digest("public-ip", seed)[:6])
     # 20.0.0.0/8 is Azure-owned public space: it looks like a real public IP, is never private.
@@ -194,8 +233,8 @@ def computed_outputs(
     """Outputs Azure would compute that later resources commonly read."""
     out: dict[str, Any] = {"name": azure_name(type_, logical_name, inputs)}
     identity = inputs.get("identity")
-    if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
-        out["identity"] = {**identity, "principalId": stable_guid("principal", urn), "tenantId": tenant_id}
+    if isinstance(identity, dict) and (shaped := _identity(identity, urn, tenant_id)) is not None:
+        out["identity"] = shaped
     location = inputs.get("location") or "westeurope"
     if type_ == "azure-native:network:NetworkInterface":
         configs = []
@@ -207,6 +246,8 @@ def computed_outputs(
         out["ipConfigurations"] = configs
     elif type_ == "azure-native:network:PublicIPAddress":
         out["ipAddress"] = _public_ip(urn)
+    elif type_ == "azure-native:managedidentity:UserAssignedIdentity":
+        out.update(principalId=stable_guid("principal", urn), clientId=stable_guid("client", urn), tenantId=tenant_id)
     elif type_ == "azure-native:compute:VirtualMachine":
         out["vmId"] = stable_guid("vm", urn)
     elif type_ == "azure-native:operationalinsights:Workspace":

@@ -1,22 +1,39 @@
 """`jit preview`: the offline `pulumi preview --policy-pack`.
 
 Exit status (pinned): 0 no mandatory violation, 1 at least one mandatory violation, 2 the program, its
-config or a policy pack is broken (a short message; the traceback only with --debug).
+config or a policy pack is broken, exits early (any `SystemExit`, even `sys.exit(0)`), runs out of time
+(`--timeout`, `--policy-timeout`) or the report cannot be written (a short message; the traceback only with
+--debug). Exit 0 is only ever returned after every policy ran on every resource.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 import time
 import traceback
 from pathlib import Path
+
+from azure_jit_access.cli.preview.limits import (
+    DEFAULT_POLICY_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    HardExit,
+    PreviewTimeout,
+    TimeLimits,
+    no_hard_exit,
+)
 
 EXAMPLES = """examples:
   jit preview                                   # this project, dev stack, its policies/ pack
   jit preview --stack bastion --format markdown --output preview.md
   jit preview --program ../other-project --policy-pack policies --config azure-native:location=westus3
   jit preview --format json | jq '.violations'
+  jit preview --timeout 120 --policy-timeout 10   # a CI job: never hang
+
+exit status: 0 no mandatory violation (every policy ran), 1 a mandatory violation, 2 the program, its config
+or a pack is broken, exits early, runs out of time, or the report cannot be written.
 """
 
 
@@ -59,10 +76,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="BASE.json",
         help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
     )
+    parser.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="ORG/PROJECT/STACK=FILE",
+        help="answer StackReference('ORG/PROJECT/STACK') with the outputs in FILE (a JSON object, or another "
+        "stack's `jit preview --format json`); repeatable. Without it a stack reference's outputs are unknown",
+    )
+    parser.add_argument(
+        "--stack-tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a stack tag policies see (args.stack_tags); repeatable",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2) on what the offline preview cannot do as the CLI would (remote components), "
+        "instead of warning",
+    )
     parser.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    parser.add_argument(
+        "--timeout",
+        type=_seconds("--timeout"),
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up (exit 2) when the whole run takes longer (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--policy-timeout",
+        type=_seconds("--policy-timeout"),
+        default=DEFAULT_POLICY_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up (exit 2, naming the policy) when one policy call takes longer (default: "
+        f"{DEFAULT_POLICY_TIMEOUT:g})",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
     parser.set_defaults(handler=run)
+
+
+def _seconds(flag: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not 0 < value <= 86400:
+            raise argparse.ArgumentTypeError(f"{flag} must be more than 0 and at most 86400 seconds, got {text}")
+        return value
+
+    return parse
 
 
 def _default_packs(program_dir: Path, project: str) -> list[Path]:
@@ -107,6 +173,36 @@ class _Progress:
             sys.stderr.flush()
 
 
+def parse_pairs(values: list[str], flag: str) -> dict[str, str]:
+    """`KEY=VALUE` flags as a dict; a value without `=` is a usage error naming the flag."""
+    pairs = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} {value!r}: expected KEY=VALUE")
+        pairs[key.strip()] = rest
+    return pairs
+
+
+def read_stack_outputs(values: list[str]) -> dict[str, dict]:
+    """`--stack-outputs ORG/PROJECT/STACK=FILE`: FILE is an outputs object or a `jit preview --format json`."""
+    found = {}
+    for name, path in parse_pairs(values, "--stack-outputs").items():
+        if name.count("/") != 2:
+            raise ValueError(f"--stack-outputs {name!r}: name the stack as ORG/PROJECT/STACK")
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ValueError(f"--stack-outputs {name}: {path}: cannot be read: {err.strerror}") from None
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--stack-outputs {name}: {path}: not valid JSON (line {err.lineno}): {err.msg}") from None
+        outputs = doc.get("outputs") if isinstance(doc, dict) and "resources" in doc else doc
+        if not isinstance(outputs, dict):
+            raise ValueError(f"--stack-outputs {name}: {path}: expected a JSON object of outputs")
+        found[name] = outputs
+    return found
+
+
 def _fail(message: str, err: BaseException | None, debug: bool) -> int:
     if debug and err is not None:
         traceback.print_exception(err)
@@ -114,19 +210,45 @@ def _fail(message: str, err: BaseException | None, debug: bool) -> int:
     return 2
 
 
+def _early_exit(err: SystemExit, who: str) -> str:
+    call = "os._exit" if isinstance(err, HardExit) else "sys.exit"
+    return (
+        f"{who} exited early ({call}({err.code!r})) before every policy ran; nothing was checked. "
+        "A Pulumi program or policy pack must not call sys.exit, exit() or os._exit: raise an exception instead"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    """Handle `jit preview`."""
+    """Handle `jit preview`: every failure, even a `SystemExit` or a hang, is exit status 2 with one message."""
+    try:
+        with TimeLimits(args.timeout, args.policy_timeout) as limits, no_hard_exit():
+            return _run(args, limits)
+    except PreviewTimeout as err:
+        return _fail(str(err), err, args.debug)
+    except SystemExit as err:
+        return _fail(_early_exit(err, "the preview"), err, args.debug)
+    except Exception as err:  # noqa: BLE001 - an exit status that lies is worse than a terse message
+        return _fail(f"jit preview failed: {type(err).__name__}: {err}", err, args.debug)
+
+
+def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
     from azure_jit_access.cli.preview import compare as compare_mod
     from azure_jit_access.cli.preview import markdown, render, sarif
     from azure_jit_access.cli.preview import packs as pack_mod
-    from azure_jit_access.cli.preview.engine import ProgramError, run_project
+    from azure_jit_access.cli.preview.engine import ProgramError, configure_stack_settings, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
+    from azure_jit_access.cli.preview.violation_groups import policy_docs
 
+    limits.phase = "while reading the project"
     try:
         project = load_project(Path(args.program), args.stack, args.config)
         base = compare_mod.load_base(args.compare) if args.compare else None
-    except ConfigError as err:
+        stack_outputs = read_stack_outputs(args.stack_outputs)
+        stack_tags = parse_pairs(args.stack_tag, "--stack-tag")
+    except (ConfigError, ValueError) as err:
         return _fail(str(err), err, args.debug)
+    # As the CLI does, a pack is loaded with the stack's config in place: packs may read it at import.
+    configure_stack_settings(project.project, project.stack, project.config, project.secret_keys)
 
     pack_dirs = (
         [Path(p) for p in args.policy_pack]
@@ -140,15 +262,25 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(configs)} --policy-config file(s) for {len(pack_dirs)} policy pack(s): "
                 "give one per --policy-pack, in the same order"
             )
+        limits.phase = "while loading the policy packs"
         loaded = [pack_mod.load_pack(p) for p in pack_dirs]
     except pack_mod.PackError as err:
         return _fail(str(err), err, args.debug)
+    except SystemExit as err:
+        return _fail(_early_exit(err, "a policy pack's __main__.py"), err, args.debug)
     except Exception as err:  # noqa: BLE001 - a third-party pack can fail in any way; report, don't crash
         return _fail(f"policy pack failed to load: {type(err).__name__}: {err}", err, args.debug)
 
     progress = _Progress(args.format == "text" and sys.stderr.isatty())
+    limits.phase = f"while running the program {project.main.name}"
+    # The program's own print() must not corrupt a report written to stdout.
+    quiet = contextlib.redirect_stdout(sys.stderr) if not args.output else contextlib.nullcontext()
     try:
-        result = run_project(project, on_register=progress)
+        with quiet:
+            result = run_project(project, on_register=progress, stack_outputs=stack_outputs, strict=args.strict)
+    except SystemExit as err:
+        progress.done()
+        return _fail(_early_exit(err, f"the program {project.main}"), err, args.debug)
     except ProgramError as err:
         progress.done()
         return _fail(f"{project.main}: {err}", err.cause, args.debug)
@@ -159,19 +291,32 @@ def run(args: argparse.Namespace) -> int:
         )
     progress.done()
 
+    limits.phase = "while evaluating the policies"
     try:
-        result.violations = pack_mod.evaluate_packs(loaded, result.resources, configs or None, result.wire_inputs)
+        pack_mod.evaluate_packs(
+            loaded, result, configs or None, stack_tags=stack_tags, stack_config=project.config, limits=limits
+        )
+        result.policy_docs = policy_docs(loaded)
     except pack_mod.PackError as err:
         return _fail(str(err), err, args.debug)
+    except SystemExit as err:
+        return _fail(_early_exit(err, "a policy"), err, args.debug)
     except Exception as err:  # noqa: BLE001 - a crashing policy must not look like a pass
         return _fail(f"a policy raised instead of reporting: {type(err).__name__}: {err}", err, args.debug)
 
-    changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
+    limits.phase = "while writing the report"
+    try:
+        changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        return _fail(f"--compare {args.compare}: not a `jit preview --format json` report ({err!r})", err, args.debug)
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
     renderers["sarif"] = sarif.sarif_renderer(loaded, project.main, project.program_dir)
     report = renderers[args.format](result, changes)
     if args.output:
-        Path(args.output).write_text(report, encoding="utf-8")
+        try:
+            Path(args.output).write_text(report, encoding="utf-8")
+        except OSError as err:
+            return _fail(f"--output {args.output}: cannot be written: {err.strerror or err}", err, args.debug)
         sys.stderr.write(render.summary_line(result, changes) + f" Report written to {args.output}.\n")
     else:
         sys.stdout.write(report)

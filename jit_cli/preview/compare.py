@@ -11,20 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from azure_jit_access.cli.preview.diff import PropertyDiff, diff_values, format_diff
 from azure_jit_access.cli.preview.project_config import ConfigError
 
-_MISSING = object()
-
-
-@dataclass
-class PropertyDiff:
-    """One changed property: its path (`securityRules[0].sourceAddressPrefix`), before and after."""
-
-    path: str
-    before: Any
-    after: Any
-    added: bool = False
-    removed: bool = False
+__all__ = ["Changes", "PropertyDiff", "compare", "diff_values", "format_diff", "load_base"]
 
 
 @dataclass
@@ -35,6 +25,8 @@ class Changes:
     delete: list[dict] = field(default_factory=list)
     update: list[tuple[dict, list[PropertyDiff]]] = field(default_factory=list)
     same: int = 0
+    base_doc: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The base preview itself: the access summary compares what it allowed with what this one allows."""
     _kinds: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def kind_of(self, urn: str) -> str:
@@ -79,6 +71,8 @@ def load_base(path: str | Path) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; --compare takes a `jit preview --format json` report") from None
     except json.JSONDecodeError as err:
         raise ConfigError(
             f"{path}: not valid JSON (line {err.lineno}): {err.msg}; "
@@ -86,42 +80,20 @@ def load_base(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         raise ConfigError(f"{path}: has no `resources` list; --compare takes the output of `jit preview --format json`")
+    for index, resource in enumerate(doc["resources"]):
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):
+            raise ConfigError(f"{path}: resources[{index}] has no `urn` string; is it a `jit preview --format json`?")
+        for key in ("inputs", "options"):
+            if not isinstance(resource.get(key, {}), dict):
+                raise ConfigError(f"{path}: resources[{index}].{key} is not an object; is it a `jit preview` report?")
     return doc
-
-
-def diff_values(before: Any, after: Any, path: str = "") -> list[PropertyDiff]:
-    """Property-level differences, descending into objects and lists."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        diffs: list[PropertyDiff] = []
-        for key in sorted(set(before) | set(after)):
-            sub = f"{path}.{key}" if path else key
-            old, new = before.get(key, _MISSING), after.get(key, _MISSING)
-            if old is _MISSING:
-                diffs.append(PropertyDiff(sub, None, new, added=True))
-            elif new is _MISSING:
-                diffs.append(PropertyDiff(sub, old, None, removed=True))
-            else:
-                diffs += diff_values(old, new, sub)
-        return diffs
-    if isinstance(before, list) and isinstance(after, list):
-        diffs = []
-        for index in range(max(len(before), len(after))):
-            sub = f"{path}[{index}]"
-            if index >= len(before):
-                diffs.append(PropertyDiff(sub, None, after[index], added=True))
-            elif index >= len(after):
-                diffs.append(PropertyDiff(sub, before[index], None, removed=True))
-            else:
-                diffs += diff_values(before[index], after[index], sub)
-        return diffs
-    return [] if before == after else [PropertyDiff(path, before, after)]
 
 
 def compare(base: dict[str, Any], head: dict[str, Any]) -> Changes:
     """What changes from `base` to `head` (both JSON preview documents)."""
     base_by_urn = {r["urn"]: r for r in base.get("resources", [])}
     head_by_urn = {r["urn"]: r for r in head.get("resources", [])}
-    changes = Changes()
+    changes = Changes(base_doc=base)
     for urn, resource in head_by_urn.items():
         old = base_by_urn.get(urn)
         if old is None:
@@ -137,12 +109,3 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> Changes:
             changes.same += 1
     changes.delete = [r for urn, r in base_by_urn.items() if urn not in head_by_urn]
     return changes
-
-
-def format_diff(diff: PropertyDiff) -> str:
-    """`path: before => after` with JSON values (secrets are already masked)."""
-    if diff.added:
-        return f"+ {diff.path}: {json.dumps(diff.after, sort_keys=True)}"
-    if diff.removed:
-        return f"- {diff.path}: {json.dumps(diff.before, sort_keys=True)}"
-    return f"~ {diff.path}: {json.dumps(diff.before, sort_keys=True)} => {json.dumps(diff.after, sort_keys=True)}"

@@ -1,8 +1,10 @@
 """Run a Pulumi Python program on Pulumi's mock engine and record what it would create.
 
-This is the offline half of `pulumi preview`: the program runs in-process with full (not preview) values,
-every registration is answered by `RecordingMonitor`, and the result lists resources in a stable tree order
-so the same input always gives the same output.
+This is the offline half of `pulumi preview`: the program runs in-process as a preview (`is_dry_run()` is
+true), every registration is answered by `RecordingMonitor` with the inputs plus the outputs the engine
+models (everything else is unknown, as in `pulumi preview`), and the result lists resources in a stable tree
+order so the same input always gives the same output. Component tests may run in update mode
+(`preview=False`), where unmodelled outputs are absent instead of unknown and every `apply` runs.
 
     from azure_jit_access.cli.preview.engine import run_inline
     result = run_inline(lambda: MyComponent("web", args), config={"azure-jit-access:size": "B2s"})
@@ -32,7 +34,32 @@ class ProgramError(Exception):
         self.cause = cause
 
 
-def _configure(project: str, stack: str, config: dict[str, str], secret_keys: list[str], on_register):
+def configure_stack_settings(project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> None:
+    """Give the process the stack's project, name and config, as the CLI gives a policy pack before it loads.
+
+    Packs that read `pulumi.Config()` or `pulumi.get_stack()` at import time then see the stack's values.
+    """
+    from pulumi.runtime import config as pulumi_config
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime.mocks import MockSettings
+
+    pulumi_settings.configure(
+        MockSettings(project=project, stack=stack, dry_run=True, organization="organization", monitor=None)
+    )
+    pulumi_config.set_all_config(dict(config), list(secret_keys))
+
+
+def _configure(
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    on_register,
+    preview: bool = True,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    strict: bool = False,
+    source_root: Path | None = None,
+):
     # Imported here so that `jit --help` never pays for the Pulumi SDK.
     from pulumi.runtime import config as pulumi_config
     from pulumi.runtime import settings as pulumi_settings
@@ -41,11 +68,19 @@ def _configure(project: str, stack: str, config: dict[str, str], secret_keys: li
     from azure_jit_access.cli.preview import runtime_patches
     from azure_jit_access.cli.preview.recording import ArmMocks, RecordingEngine, RecordingMonitor
 
-    runtime_patches.install()
+    root = str(source_root.resolve()) if source_root else None
+    runtime_patches.install(root)
 
     subscription = config.get("azure-native:subscriptionId") or arm_state.DEFAULT_SUBSCRIPTION_ID
     tenant = config.get("azure-native:tenantId") or arm_state.DEFAULT_TENANT_ID
-    monitor = RecordingMonitor(ArmMocks(subscription, tenant), on_register)
+    monitor = RecordingMonitor(
+        ArmMocks(subscription, tenant),
+        on_register,
+        config=config,
+        stack_outputs=stack_outputs,
+        strict=strict,
+        source_root=root,
+    )
     engine = RecordingEngine()
     pulumi_settings.ROOT.set(None)
     features = set(monitor.GetDeploymentInfo(None).supportedFeatures)
@@ -56,7 +91,7 @@ def _configure(project: str, stack: str, config: dict[str, str], secret_keys: li
             engine=engine,
             project=project,
             stack=stack,
-            dry_run=False,
+            dry_run=preview,
             organization="organization",
             callbacks=None,
         )
@@ -92,16 +127,26 @@ def run_inline(
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
     on_register: Callable[[int], None] | None = None,
+    preview: bool = False,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    strict: bool = False,
+    source_root: Path | None = None,
 ) -> PreviewResult:
     """Run `fn` as a Pulumi program under the mock engine and return what it registered.
 
+    `preview=True` runs it as `pulumi preview` does (unmodelled outputs unknown, `apply` on them skipped);
+    the default update mode suits component tests, whose assertions inside `apply` must run.
+    `stack_outputs` answers `StackReference`s by stack name; `strict` makes remote components errors;
+    `source_root` is the folder source positions are relative to.
     Exceptions raised by `fn` propagate unchanged; errors it logs with `pulumi.log.error` raise
     `ProgramError`, because a real deployment fails on them too.
     """
     from pulumi.runtime.stack import run_in_stack
     from pulumi.runtime.sync_await import _sync_await
 
-    monitor, engine = _configure(project, stack, config or {}, secret_keys or [], on_register)
+    monitor, engine = _configure(
+        project, stack, config or {}, secret_keys or [], on_register, preview, stack_outputs, strict, source_root
+    )
     try:
         _sync_await(run_in_stack(fn))
     finally:
@@ -117,6 +162,7 @@ def run_inline(
         outputs=monitor.stack_outputs,
         secret_outputs=monitor.secret_outputs,
         wire_inputs=monitor.wire_inputs,
+        warnings=monitor.warnings + engine.warnings,
     )
 
 
@@ -154,8 +200,15 @@ def forget_program_modules(names: set[str], folder: Path) -> None:
             del sys.modules[name]
 
 
-def run_project(project: ProjectConfig, on_register: Callable[[int], None] | None = None) -> PreviewResult:
-    """Run a project folder's program (its `main`) under the mock engine."""
+def run_project(
+    project: ProjectConfig,
+    on_register: Callable[[int], None] | None = None,
+    *,
+    preview: bool = True,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    strict: bool = False,
+) -> PreviewResult:
+    """Run a project folder's program (its `main`) under the mock engine, as a preview by default."""
     main = str(project.main)
 
     def program() -> None:
@@ -169,6 +222,10 @@ def run_project(project: ProjectConfig, on_register: Callable[[int], None] | Non
             config=project.config,
             secret_keys=project.secret_keys,
             on_register=on_register,
+            preview=preview,
+            stack_outputs=stack_outputs,
+            strict=strict,
+            source_root=project.program_dir,
         )
 
 
@@ -177,6 +234,7 @@ def run_program(
     stack: str = "dev",
     overrides: list[str] | None = None,
     on_register: Callable[[int], None] | None = None,
+    **options: Any,
 ) -> PreviewResult:
-    """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `program_dir` and run its program."""
-    return run_project(load_project(Path(program_dir), stack, overrides), on_register)
+    """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` in `program_dir` and run its program (see `run_project`)."""
+    return run_project(load_project(Path(program_dir), stack, overrides), on_register, **options)

@@ -1,8 +1,9 @@
 """The Markdown report: a pull-request comment that GitHub renders.
 
-Order matters to a reviewer: a headline with the counts, the violations with their fix, what the change
-creates, updates and deletes (property diffs with secrets masked), the resource list, then a Mermaid
-diagram of the architecture. Long tables are collapsed, and the whole comment stays under GitHub's
+Order matters to a reviewer: a headline with the counts, what the change does to access (widenings first),
+the violations grouped per policy and resource with their fix and docs link, what the change creates,
+updates and deletes (identity-aware property diffs, secrets masked), a Mermaid diagram of the change, then
+the resource list. Long tables are collapsed, and the whole comment stays under GitHub's
 65,536-character limit with a clear note when something had to be cut.
 """
 
@@ -11,13 +12,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from azure_jit_access.cli.preview import access_report, diagram
 from azure_jit_access.cli.preview.compare import Changes, format_diff
 from azure_jit_access.cli.preview.model import PreviewResult
-from azure_jit_access.cli.preview.render import sorted_violations, summary, to_json_document
+from azure_jit_access.cli.preview.render import summary, to_json_document
+from azure_jit_access.cli.preview.violation_groups import group_violations
 
 COMMENT_LIMIT = 60_000  # GitHub rejects comments over 65,536 characters; leave room for the workflow's header
 COLLAPSE_ROWS = 10
-DETAILED_DIAGRAM_MAX = 40
+LEGEND = (
+    "<sub>Green `+` create, yellow `~` update, red `-` delete; unchanged parts are folded into grey counts, "
+    "dotted arrows are dependencies between components.</sub>"
+)
 TRUNCATED_NOTE = (
     "> **Truncated:** this report was cut to stay under GitHub's 65,536-character comment limit. "
     "Run `jit preview --format markdown --output preview.md` locally, or see the workflow "
@@ -29,67 +35,17 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", "<br>")
 
 
+def _source_cell(source: dict[str, Any] | None) -> str:
+    return f"`{source['file']}:{source['line']}`" if source else ""
+
+
 def _short_type(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
 
-def _node_label(text: str) -> str:
-    # Mermaid labels are quoted; quotes and brackets inside would end them early.
-    return text.replace('"', "'").replace("[", "(").replace("]", ")")
-
-
-def _references(resources: list[dict]) -> list[tuple[str, str]]:
-    """(from urn, to urn) where an input of one resource holds the ARM id of another."""
-    by_id = {r["id"].lower(): r["urn"] for r in resources if r.get("id")}
-    edges: set[tuple[str, str]] = set()
-
-    def scan(value: Any, urn: str) -> None:
-        if isinstance(value, str):
-            target = by_id.get(value.lower())
-            if target and target != urn:
-                edges.add((urn, target))
-        elif isinstance(value, dict):
-            for item in value.values():
-                scan(item, urn)
-        elif isinstance(value, list):
-            for item in value:
-                scan(item, urn)
-
-    for resource in resources:
-        scan(resource.get("inputs", {}), resource["urn"])
-    return sorted(edges)
-
-
-def mermaid(doc: dict[str, Any]) -> str:
-    """A flowchart: components contain children (solid), resources that use another's id (dotted).
-
-    Large stacks are drawn per type with counts, which GitHub can still render.
-    """
-    resources = [r for r in doc["resources"] if r["type"] != "pulumi:pulumi:Stack"]
-    urns = {r["urn"] for r in resources}
-    lines = ["flowchart LR"]
-    if len(resources) <= DETAILED_DIAGRAM_MAX:
-        ids = {r["urn"]: f"n{i}" for i, r in enumerate(resources)}
-        for resource in resources:
-            label = _node_label(f"{_short_type(resource['type'])}<br/>{resource['name']}")
-            lines.append(f'    {ids[resource["urn"]]}["{label}"]')
-        for resource in resources:
-            if resource.get("parent") in urns:
-                lines.append(f"    {ids[resource['parent']]} --> {ids[resource['urn']]}")
-        for source, target in _references(resources):
-            lines.append(f"    {ids[source]} -.-> {ids[target]}")
-        return "\n".join(lines)
-    type_of = {r["urn"]: r["type"] for r in resources}
-    types = sorted(set(type_of.values()))
-    ids = {t: f"t{i}" for i, t in enumerate(types)}
-    for type_ in types:
-        count = sum(1 for t in type_of.values() if t == type_)
-        lines.append(f'    {ids[type_]}["{_node_label(_short_type(type_))} x{count}"]')
-    contains = sorted({(type_of[r["parent"]], r["type"]) for r in resources if r.get("parent") in urns})
-    uses = sorted({(type_of[a], type_of[b]) for a, b in _references(resources)} - set(contains))
-    lines += [f"    {ids[a]} --> {ids[b]}" for a, b in contains if a != b]
-    lines += [f"    {ids[a]} -.-> {ids[b]}" for a, b in uses if a != b]
-    return "\n".join(lines)
+def mermaid(doc: dict[str, Any], changes: Changes | None = None) -> str:
+    """The diagram of the change (see diagram.py)."""
+    return diagram.mermaid(doc, changes)
 
 
 def _details(summary_text: str, lines: list[str], rows: int) -> list[str]:
@@ -117,10 +73,12 @@ def _headline(result: PreviewResult, changes: Changes | None) -> list[str]:
 def _violation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
     if not result.violations:
         return []
-    rows = ["| Level | Policy | Resource | What is wrong and how to fix it |", "|---|---|---|---|"]
-    for v in sorted_violations(result.violations):
-        where = names.get(v.urn, v.urn) if v.urn else "(stack)"
-        rows.append(f"| {v.enforcement} | `{v.policy}` | {_cell(where)} | {_cell(v.message)} |")
+    rows = ["| Level | Policy | Resource | Instances | Fix |", "|---|---|---|---|---|"]
+    for g in group_violations(result.violations, result.policy_docs):
+        where = names.get(g.urn, g.urn) if g.urn else "(stack)"
+        policy = f"[`{g.policy}`]({g.url})" if g.url else f"`{g.policy}`"
+        instances = "<br>".join(f"• {_cell(text)}" for text in g.instances)
+        rows.append(f"| {g.enforcement} | {policy} | {_cell(where)} | {instances} | {_cell(g.fix)} |")
     return ["#### Policy violations", "", *rows, ""]
 
 
@@ -179,16 +137,20 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
     """The whole PR comment."""
     doc = to_json_document(result)
     names = {r["urn"]: f"`{_short_type(r['type'])}` {r['name']}" for r in doc["resources"]}
-    resource_rows = ["| Type | Name | Parent |", "|---|---|---|"] + [
-        f"| `{r['type']}` | {_cell(r['name'])} | {_cell(names.get(r['parent'], '') if r['parent'] else '')} |"
+    resource_rows = ["| Type | Name | Parent | Source |", "|---|---|---|---|"] + [
+        f"| `{r['type']}` | {_cell(r['name'])} | {_cell(names.get(r['parent'], '') if r['parent'] else '')} "
+        f"| {_source_cell(r.get('source'))} |"
         for r in doc["resources"]
     ]
     outputs = ["```json", json.dumps(doc["outputs"], indent=2, sort_keys=True), "```"] if doc["outputs"] else []
+    title = "#### Diagram of the change" if changes is not None else "#### Architecture"
+    access_delta, access_table = access_report.markdown_sections(doc, changes, COLLAPSE_ROWS)
     sections = [
-        _headline(result, changes),
+        _headline(result, changes) + access_delta,  # the first section is never cut
+        access_table,
         _violation_lines(result, names),
         _change_lines(changes),
-        ["#### Architecture", "", "```mermaid", mermaid(doc), "```", ""],
+        [title, "", "```mermaid", mermaid(doc, changes), "```", "", LEGEND, ""],
         _details(f"Resources ({len(doc['resources'])})", resource_rows, len(doc["resources"])),
         _details("Stack outputs", outputs, len(outputs)) if outputs else [],
     ]

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+UNKNOWN = "[unknown]"
+"""How a value only known after apply is shown (pinned: `[unknown]` in JSON, `output<string>` in text)."""
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The engine's wire sentinel for an unknown value (what analyzers receive)."""
+
 
 @dataclass
 class Resource:
@@ -23,6 +28,8 @@ class Resource:
     outputs: dict[str, Any] = field(default_factory=dict)
     custom: bool = True
     secret_paths: list[str] = field(default_factory=list)
+    source: dict[str, Any] | None = None
+    """The program line that constructed it: `{"file": "__main__.py", "line": 42}` (None when unknown)."""
 
     @property
     def id(self) -> str | None:
@@ -42,6 +49,17 @@ class Violation:
 
 
 @dataclass
+class Remediation:
+    """One remediation a `remediate`-level policy applied to a resource's inputs, as the CLI reports it."""
+
+    pack: str
+    policy: str
+    urn: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
 class PreviewResult:
     """The resources and stack outputs of one program run under the mock engine."""
 
@@ -51,6 +69,11 @@ class PreviewResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    policy_docs: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Per `pack/policy`, what the policy says about itself (violation_groups.PolicyDoc): fix and docs link."""
+    remediations: list[Remediation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Things the offline preview could not do as the CLI would (remote components, missing stack outputs)."""
     wire_inputs: dict[str, dict] = field(default_factory=dict, repr=False)
     """Per URN, the inputs as the engine sends them to analyzers (secrets still marked)."""
 

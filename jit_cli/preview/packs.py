@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from azure_jit_access.cli.preview.engine import forget_program_modules
-from azure_jit_access.cli.preview.model import Resource, Violation
+from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 
@@ -187,14 +187,14 @@ def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict
     return resolved
 
 
-def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
+def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]], limits: Any = None):
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2 as proto
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-    servicer = _PolicyAnalyzerServicer(
-        pack.name, pack.version, pack.policies, pack.enforcement_level, pack.initial_config
-    )
+    # Under `jit preview`, each policy call runs under the per-policy time limit (limits.TimeLimits).
+    policies = [limits.timed_policy(p, pack.name) for p in pack.policies] if limits else pack.policies
+    servicer = _PolicyAnalyzerServicer(pack.name, pack.version, policies, pack.enforcement_level, pack.initial_config)
     levels = {
         "advisory": proto.ADVISORY,
         "mandatory": proto.MANDATORY,
@@ -213,69 +213,48 @@ def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]]):
     return servicer, proto
 
 
-def _struct(values: dict) -> Any:
-    from google.protobuf import struct_pb2
-
-    struct = struct_pb2.Struct()
-    struct.update(values)
-    return struct
-
-
-def _options(proto, resource: Resource):
-    return proto.AnalyzerResourceOptions(
-        protect=bool(resource.options.get("protect")),
-        ignoreChanges=list(resource.options.get("ignoreChanges", [])),
-        parent=resource.parent or "",
-    )
-
-
 def evaluate_packs(
     packs: list[LoadedPack],
-    resources: list[Resource],
+    resources: list[Resource] | PreviewResult,
     config: dict[str, Any] | list[dict[str, Any] | None] | None = None,
     wire_inputs: dict[str, dict] | None = None,
+    *,
+    stack_tags: dict[str, str] | None = None,
+    stack_config: dict[str, str] | None = None,
+    limits: Any = None,
 ) -> list[Violation]:
     """Evaluate every resource policy per resource and every stack policy once, for each pack.
 
-    `config` is one `--policy-pack-config` document for all packs, or a list with one per pack.
-    `wire_inputs` (from `PreviewResult`) keeps secrets marked as the engine sends them.
+    `resources` is a `PreviewResult` (remediations and remediated inputs are then written into it) or a
+    list of resources. `config` is one `--policy-pack-config` document for all packs, or a list with one
+    per pack. `wire_inputs` (from `PreviewResult`) keeps secrets marked as the engine sends them.
+    `stack_tags` are what policies see as `args.stack_tags` (`--stack-tag`).
+    `limits` (a `limits.TimeLimits`) bounds every policy call and names the policy that hangs.
     """
+    from azure_jit_access.cli.preview import analysis
+
+    if isinstance(resources, PreviewResult):
+        result = resources
+    else:
+        result = PreviewResult(project="", stack="", resources=list(resources), wire_inputs=dict(wire_inputs or {}))
+        if resources:
+            parts = resources[0].urn.split("::")
+            result.stack, result.project = parts[0].rsplit(":", 1)[-1], parts[1]
     configs = config if isinstance(config, list) else [config] * len(packs)
-    levels = {0: "advisory", 1: "mandatory", 2: "remediate", 3: "disabled"}
-    violations: list[Violation] = []
+    analyzers = []
     for pack, pack_config in zip(packs, configs, strict=True):
-        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config))
-
-        def collect(response, default_urn: str | None, pack: LoadedPack = pack) -> None:
-            for diag in response.diagnostics:
-                level = levels.get(diag.enforcementLevel, "advisory")
-                # A violation that survives remediation is reported as mandatory, like the CLI does.
-                level = "mandatory" if level == "remediate" else level
-                violations.append(Violation(pack.name, diag.policyName, level, diag.urn or default_urn, diag.message))
-
-        stack_resources = []
-        for resource in resources:
-            props = _struct((wire_inputs or {}).get(resource.urn, resource.inputs))
-            request = proto.AnalyzeRequest(
-                type=resource.type,
-                properties=props,
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(proto, resource),
-            )
-            collect(servicer.Analyze(request, None), resource.urn)
-            # Stack policies see the resources' state (inputs plus what the provider computed).
-            state = {k: v for k, v in resource.outputs.items() if k != "id"} or resource.inputs
-            stack_resources.append(
-                proto.AnalyzerResource(
-                    type=resource.type,
-                    properties=_struct(state),
-                    urn=resource.urn,
-                    name=resource.name,
-                    options=_options(proto, resource),
-                    parent=resource.parent or "",
-                    dependencies=list(resource.options.get("dependsOn", [])),
-                )
-            )
-        collect(servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=stack_resources), None), None)
-    return violations
+        servicer, proto = _analyzer(pack, resolve_config(pack, pack_config), limits)
+        servicer.ConfigureStack(
+            proto.AnalyzerStackConfigureRequest(
+                stack=result.stack,
+                project=result.project,
+                organization="organization",
+                dry_run=True,
+                tags=dict(stack_tags or {}),
+            ),
+            None,
+        )
+        analyzers.append((servicer, proto))
+    before = len(result.violations)
+    analysis.evaluate(packs, analyzers, result, stack_config)
+    return result.violations[before:]

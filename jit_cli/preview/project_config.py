@@ -47,6 +47,8 @@ def _load_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}); save the file as UTF-8") from None
 
 
 def _contains_secure(value: Any) -> bool:
@@ -74,7 +76,8 @@ def config_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
+        # The CLI passes objects as compact JSON with sorted keys (`{"inner":"value"}`), as Go marshals them.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if value is None:
         return ""
     return str(value)

@@ -7,10 +7,13 @@ import json
 import re
 from typing import Any
 
+from azure_jit_access.cli.preview import access_report
 from azure_jit_access.cli.preview.compare import Changes, format_diff
-from azure_jit_access.cli.preview.model import PreviewResult, Resource, Violation
+from azure_jit_access.cli.preview.model import UNKNOWN, PreviewResult, Resource, Violation
 
 SECRET = "[secret]"
+UNKNOWN_TEXT = "output<string>"
+"""How the Pulumi CLI's preview shows a value known only after apply (its wire unknowns are strings)."""
 PINNED_OPTIONS = ("protect", "retainOnDelete", "ignoreChanges", "dependsOn")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -53,7 +56,21 @@ def resource_json(resource: Resource) -> dict[str, Any]:
     }
     if resource.id:
         entry["id"] = resource.id
+    if resource.source:
+        entry["source"] = resource.source
     return entry
+
+
+def source_text(resource: Resource) -> str:
+    """`file:line` of the program line that constructed the resource, or an empty string."""
+    return f"{resource.source['file']}:{resource.source['line']}" if resource.source else ""
+
+
+def text_value(value: Any) -> str:
+    """A value as the text report shows it: JSON, with unknowns as the CLI shows them (`output<string>`)."""
+    if value == UNKNOWN:
+        return UNKNOWN_TEXT
+    return json.dumps(value, sort_keys=True).replace(json.dumps(UNKNOWN), UNKNOWN_TEXT)
 
 
 def to_json_document(result: PreviewResult, changes: Changes | None = None) -> dict[str, Any]:
@@ -70,6 +87,14 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
         ],
         "summary": summary(result),
     }
+    doc["access"] = access_report.access_json(doc, changes)
+    if result.remediations:
+        doc["remediations"] = [
+            {"pack": r.pack, "policy": r.policy, "urn": r.urn, "before": r.before, "after": r.after}
+            for r in result.remediations
+        ]
+    if result.warnings:
+        doc["warnings"] = sorted(set(result.warnings))
     if changes is not None:
         doc["changes"] = changes.to_json()
     return doc
@@ -98,14 +123,18 @@ SYMBOLS = {"create": "+", "update": "~", "delete": "-", "same": " "}
 
 def _tree_lines(result: PreviewResult, changes: Changes | None) -> list[str]:
     depth = _depths(result)
-    rows = [(depth[r.urn], r.type, r.name, changes.kind_of(r.urn) if changes else "create") for r in result.resources]
+    rows = [
+        (depth[r.urn], r.type, r.name, changes.kind_of(r.urn) if changes else "create", source_text(r))
+        for r in result.resources
+    ]
     if changes is not None:
-        rows += [(1, r["type"], r["name"], "delete") for r in changes.delete]
-    width = max((len(type_) + 3 * level for level, type_, _, _ in rows), default=4) + 2
-    lines = [f"     {'Type':<{width}}Name"]
-    for level, type_, name, kind in rows:
+        rows += [(1, r["type"], r["name"], "delete", "") for r in changes.delete]
+    width = max((len(type_) + 3 * level for level, type_, _, _, _ in rows), default=4) + 2
+    name_width = max((len(name) for _, _, name, _, _ in rows), default=4) + 2
+    lines = [f"     {'Type':<{width}}{'Name':<{name_width}}Source".rstrip()]
+    for level, type_, name, kind, source in rows:
         label = ("│  " * (level - 1) + "├─ " if level else "") + type_
-        lines.append(f" {SYMBOLS[kind]}   {label:<{width}}{name}")
+        lines.append(f" {SYMBOLS[kind]}   {label:<{width}}{name:<{name_width}}{source}".rstrip())
     return lines
 
 
@@ -129,6 +158,7 @@ def _names(result: PreviewResult) -> dict[str | None, str]:
 def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
     """The resource tree, outputs, violations grouped by enforcement level, then a one-line summary."""
     lines = [f"Previewing {result.project} stack {result.stack!r} offline (mock engine, no cloud calls)", ""]
+    lines += [*access_report.text_lines(to_json_document(result), changes), ""]
     lines += _tree_lines(result, changes)
     if changes is not None and changes.update:
         lines += ["", "Changes:"]
@@ -138,8 +168,15 @@ def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
     if result.outputs:
         lines += ["", "Outputs:"]
         for key, value in sorted(result.outputs.items()):
-            shown = SECRET if key in result.secret_outputs else json.dumps(value, sort_keys=True)
+            shown = SECRET if key in result.secret_outputs else text_value(value)
             lines.append(f"    {key}: {shown}")
+    if result.remediations:
+        lines += ["", "Policy remediations:"]
+        for remediation in result.remediations:
+            where = _names(result).get(remediation.urn, remediation.urn)
+            lines.append(f"    [remediate] {remediation.pack} {remediation.policy}  ({where})")
+    for warning in sorted(set(result.warnings)):
+        lines += ["", f"warning: {warning}"]
     names = _names(result)
     for level in ("mandatory", "advisory"):
         group = [v for v in sorted_violations(result.violations) if v.enforcement == level]

@@ -1,7 +1,8 @@
 """Argument parsing for `jit request`, `jit status` and `jit revoke`.
 
 Only argparse here: the Azure SDK is imported by the handlers, so `jit --help` stays fast.
-Exit statuses: 0 ok, 1 refused or failed (the policy does not allow it, Azure said no), 2 usage error.
+Exit statuses: 0 ok, 1 refused or failed (the policy does not allow it, Azure said no), 2 usage error,
+3 service fault (Azure unreachable, too slow, failing, or not answering as the JIT API does).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ REQUEST_EXAMPLES = """examples:
   jit request --vm web-1 --cloud AzureUSGovernment --subscription <sub> --tenant contoso.onmicrosoft.us ...
 
 The source is never `*`: a range wider than one address is refused unless the policy lists exactly that
-prefix. The duration must fit the policy's cap for the port (PT5M at least). Exit status: 0 requested,
-1 refused (policy or Azure), 2 usage error.
+prefix. The duration must fit the policy's cap for the port (PT5M at least). Exit status: 0 requested (Azure
+answered Initiating or Initiated), 1 refused (policy or Azure), 2 usage error, 3 Azure unreachable, too slow or
+answering something that is not the JIT API (try again later).
 """
 
 STATUS_EXAMPLES = """examples:
@@ -103,8 +105,8 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    if not 0 < value <= 86400:  # also refuses inf and nan, which would wait forever
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds, got {text}")
     return value
 
 

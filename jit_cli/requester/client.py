@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from azure_jit_access.cli.requester.transport import NetworkLimits
+
 JIT_API_VERSION = "2020-01-01"
 ENDPOINT_ENV = "JIT_ARM_ENDPOINT"
 _GUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
@@ -156,8 +158,11 @@ def default_credential(cloud: Cloud, tenant_id: str | None) -> Any:
     return _TenantCredential(inner, tenant_id)
 
 
-def security_client(connection: Connection, credential: Any) -> Any:
-    """The official azure-mgmt-security client at the connection's endpoint, JIT api-version 2020-01-01."""
+def security_client(connection: Connection, credential: Any, limits: NetworkLimits | None = None) -> Any:
+    """The official azure-mgmt-security client at the connection's endpoint, JIT api-version 2020-01-01.
+
+    `limits` bounds its timeouts, retries and `Retry-After` waits (azure-core's defaults wait for minutes).
+    """
     from azure.mgmt.security import SecurityCenter
 
     return SecurityCenter(
@@ -166,6 +171,7 @@ def security_client(connection: Connection, credential: Any) -> Any:
         api_version=JIT_API_VERSION,
         base_url=connection.endpoint,
         credential_scopes=[connection.cloud.scope],
+        **(limits or NetworkLimits()).client_kwargs(),
     )
 
 
@@ -176,20 +182,23 @@ class ArmReader:
     retry and TLS policies as the SDK clients apply.
     """
 
-    def __init__(self, connection: Connection, credential: Any) -> None:
+    def __init__(self, connection: Connection, credential: Any, limits: NetworkLimits | None = None) -> None:
         from azure.core.pipeline import policies
         from azure.mgmt.core import ARMPipelineClient
         from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
+        limits = limits or NetworkLimits()
         self._base_url = connection.endpoint
         self._client = ARMPipelineClient(
             base_url=connection.endpoint,
             policies=[
                 policies.HeadersPolicy(),
                 policies.UserAgentPolicy("azure-jit-access"),
-                policies.RetryPolicy(),
+                limits.retry_policy(),
                 ARMChallengeAuthenticationPolicy(credential, connection.cloud.scope),
             ],
+            connection_timeout=limits.connect_timeout,
+            read_timeout=limits.read_timeout,
         )
 
     def get(self, resource_id: str, api_version: str) -> dict[str, Any]:

@@ -9,44 +9,19 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-MIN_REQUEST = timedelta(minutes=5)
+from azure_jit_access.rules.durations import JIT_MAXIMUM, JIT_MINIMUM, format_duration, parse_duration
+
+MIN_REQUEST = JIT_MINIMUM
 """The shortest access JIT grants (the spec's minimum for `maxRequestAccessDuration`)."""
 
-MAX_REQUEST = timedelta(hours=24)
+MAX_REQUEST = JIT_MAXIMUM
 """The longest access JIT grants (the spec's maximum for `maxRequestAccessDuration`)."""
 
-_HUMAN = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?$", re.IGNORECASE)
-_ISO = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$", re.IGNORECASE)
+_HUMAN = re.compile(r"^(?:(?P<h>[0-9]{1,3})h)?(?:(?P<m>[0-9]{1,5})m(?:in)?)?$", re.IGNORECASE)
 
-
-def parse_iso_duration(text: str) -> timedelta:
-    """Parse an ISO 8601 duration of days, hours, minutes and seconds (`PT3H`, `P1D`, `PT1H30M`).
-
-    Args:
-        text: the duration as Azure writes it, e.g. a policy's `maxRequestAccessDuration`.
-
-    Raises:
-        ValueError: when the text is not such a duration (years, months and weeks are not JIT durations).
-    """
-    match = _ISO.match(text.strip())
-    if not match or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT1H or PT30M")
-    parts = {key: float(value) if value else 0.0 for key, value in match.groupdict().items()}
-    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
-
-
-def format_iso_duration(duration: timedelta) -> str:
-    """Write a duration the way Azure does: `PT1H30M`, `PT5M`, `PT24H` (hours, not days)."""
-    total = int(duration.total_seconds())
-    if total <= 0:
-        return "PT0S"
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = "PT"
-    text += f"{hours}H" if hours else ""
-    text += f"{minutes}M" if minutes else ""
-    text += f"{seconds}S" if seconds else ""
-    return text
+# One ISO 8601 grammar for every tool: the rules core's (`PT1.5H` is refused everywhere, with a hint).
+parse_iso_duration = parse_duration
+format_iso_duration = format_duration
 
 
 def format_human_duration(duration: timedelta) -> str:
@@ -75,7 +50,8 @@ def parse_request_duration(text: str) -> timedelta:
         duration = timedelta(hours=int(human.group("h") or 0), minutes=int(human.group("m") or 0))
     elif cleaned[:1].upper() == "P":
         try:
-            duration = parse_iso_duration(cleaned)
+            # People type `pt45m`; the ISO grammar itself is the rules core's (upper-case designators).
+            duration = parse_duration(cleaned.upper())
         except ValueError:
             duration = None
     else:
@@ -103,7 +79,10 @@ def check_duration_allowed(duration: timedelta, max_request_access_duration: str
     Raises:
         ValueError: saying what the policy allows.
     """
-    cap = parse_iso_duration(max_request_access_duration)
+    try:
+        cap = parse_duration(max_request_access_duration)
+    except ValueError as err:
+        raise ValueError(f"the JIT policy for {where} has an unreadable maxRequestAccessDuration: {err}") from None
     if duration > cap:
         raise ValueError(
             f"--duration {format_human_duration(duration)} is longer than the JIT policy allows for {where}: "

@@ -16,7 +16,7 @@ from azure_jit_access.cli.requester.durations import (
     parse_iso_duration,
     parse_request_duration,
 )
-from azure_jit_access.cli.requester.errors import EXIT_OK, RefusedError, UsageError
+from azure_jit_access.cli.requester.errors import EXIT_OK, RefusedError, ServiceFault, UsageError
 from azure_jit_access.cli.requester.policies import Target, parse_vm
 from azure_jit_access.cli.requester.render import utc_text
 from azure_jit_access.cli.requester.runtime import Runtime
@@ -45,7 +45,15 @@ def _validate_justification(text: str) -> str:
 def _duration(requested: timedelta | None, rule: Any, where: str) -> timedelta:
     if requested is None:
         # Without --duration: one hour, or the policy's cap when that is shorter.
-        return min(DEFAULT_DURATION, parse_iso_duration(rule.max_request_access_duration))
+        try:
+            cap = parse_iso_duration(rule.max_request_access_duration)
+        except ValueError as err:
+            raise ServiceFault(
+                f"the JIT policy's maxRequestAccessDuration for {where} is {rule.max_request_access_duration!r}, "
+                f"not an ISO 8601 duration such as PT3H ({err}); "
+                "ask the team that runs azure-jit-access to fix the policy"
+            ) from None
+        return min(DEFAULT_DURATION, cap)
     try:
         check_duration_allowed(requested, rule.max_request_access_duration, where)
     except ValueError as err:
@@ -78,8 +86,8 @@ def find_port_request(policy: Any, vm_id: str, port: int, source: str, end: date
 
 
 def _wait_until_open(session: Session, target: Target, args: Any, source: str, end: datetime, runtime: Runtime) -> Any:
-    def check() -> Any | None:
-        entry = find_port_request(session.get_policy(target), target.vm.id, args.port, source, end)
+    def check(remaining: float) -> Any | None:
+        entry = find_port_request(session.get_policy(target, remaining), target.vm.id, args.port, source, end)
         if entry is not None and (entry.status or "").lower() in ("initiated", "revoked"):
             return entry
         return None
@@ -120,6 +128,12 @@ def _request(args: Any, runtime: Runtime) -> int:
         check_source_syntax(args.source)
     except ValueError as err:
         raise UsageError(str(err)) from err
+    except (OverflowError, ArithmeticError):
+        # A number too large for a time span (e.g. 99999999999h) is still a bad --duration, not a crash.
+        raise UsageError(
+            f"--duration {args.duration!r} is far longer than 24 hours, the longest access JIT grants; "
+            "write e.g. 30m, 1h or PT2H"
+        ) from None
     justification = _validate_justification(args.justification)
     session = open_session(args, runtime)
     target, rule = session.find(vm, args.policy, args.port)
@@ -127,15 +141,14 @@ def _request(args: Any, runtime: Runtime) -> int:
     duration = _duration(requested, rule, where)
     source = _source(args, rule, runtime)
     end = runtime.now() + duration
-    response = session.initiate(target, args.port, source, end, justification)
-    status = next((p.status for vm_entry in response.virtual_machines or [] for p in vm_entry.ports or []), None)
+    status = session.initiate(target, args.port, source, end, justification)
     runtime.out.write(
         f"Requested port {args.port} ({_PROTOCOLS.get(rule.protocol, rule.protocol)}) on {target.vm_name} "
         f"(resource group {target.resource_group}, JIT policy {target.policy.name})\n"
         f"  source   {source}\n"
         f"  until    {utc_text(end)} ({format_human_duration(duration)} from now)\n"
         f"  reason   {justification}\n"
-        f"  status   {status or 'unknown'}\n"
+        f"  status   {status}\n"
     )
     if not args.wait:
         runtime.out.write(f"Azure opens the port within a minute; follow it with `jit status --vm {target.vm_name}`.\n")

@@ -98,8 +98,8 @@ def _revoke(args: Any, runtime: Runtime) -> int:
             f"({format_human_duration(MIN_REQUEST)}, the shortest JIT grants) instead of {utc_text(latest.end)}.\n"
         )
 
-    def replaced() -> bool | None:
-        return None if _still_initiated(session.get_policy(target), active) else True
+    def replaced(remaining: float) -> bool | None:
+        return None if _still_initiated(session.get_policy(target, remaining), active) else True
 
     if poll_until(replaced, runtime, "checking that Azure replaced the earlier request", args.wait_timeout) is None:
         raise RefusedError(

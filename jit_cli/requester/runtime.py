@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from azure_jit_access.cli.requester.client import Cloud, default_credential
+from azure_jit_access.cli.requester.transport import NetworkLimits
 
 
 def _utc_now() -> datetime:
@@ -32,6 +33,10 @@ class Runtime:
     """The current time, timezone-aware UTC (endTimeUtc is computed from it)."""
     sleep: Callable[[float], None] = time.sleep
     """Waits between polls of `--wait`."""
+    monotonic: Callable[[], float] = time.monotonic
+    """Seconds on a clock that only moves forward; `--wait-timeout` is measured on it."""
+    limits: NetworkLimits = field(default_factory=NetworkLimits)
+    """Timeouts, retries, the `Retry-After` cap and the page limit of every Azure call."""
     out: TextIO = field(default_factory=lambda: sys.stdout)
     """Where results go."""
     err: TextIO = field(default_factory=lambda: sys.stderr)

@@ -9,27 +9,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from azure_jit_access.cli.requester.answers import check_policies, check_policy, initiate_status
 from azure_jit_access.cli.requester.client import Connection, resolve_connection, security_client
 from azure_jit_access.cli.requester.errors import (
     EXIT_REFUSED,
+    EXIT_SERVICE,
     EXIT_USAGE,
     RefusedError,
+    ServiceFault,
     UsageError,
     describe_azure_error,
+    is_service_fault,
 )
 from azure_jit_access.cli.requester.policies import Target, VmRef, find_port_rule, find_target
 from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.transport import NetworkLimits
 
 
 @contextlib.contextmanager
 def azure_step(doing: str, scope: str) -> Iterator[None]:
-    """Turn any Azure SDK error raised inside into a `RefusedError` with one line of advice."""
-    from azure.core.exceptions import AzureError
+    """Turn any Azure SDK error raised inside into a `RefusedError` or `ServiceFault` with one line of advice."""
+    from azure.core.exceptions import AzureError, DeserializationError
 
     try:
         yield
-    except AzureError as err:
-        raise RefusedError(describe_azure_error(err, doing=doing, scope=scope)) from err
+    except (AzureError, DeserializationError) as err:
+        advice = describe_azure_error(err, doing=doing, scope=scope)
+        raise (ServiceFault(advice) if is_service_fault(err) else RefusedError(advice)) from err
 
 
 @dataclass
@@ -39,24 +45,63 @@ class Session:
     connection: Connection
     credential: Any
     client: Any
+    limits: NetworkLimits = NetworkLimits()
 
     def list_policies(self, resource_group: str | None) -> list[Any]:
         """The JIT policies of a resource group, or of the whole subscription when it is None."""
         operations = self.client.jit_network_access_policies
         if resource_group:
             scope = f"/subscriptions/{self.connection.subscription_id}/resourceGroups/{resource_group}"
-            with azure_step(f"list the JIT policies of resource group {resource_group}", scope):
-                return list(operations.list_by_resource_group(resource_group))
+            doing = f"list the JIT policies of resource group {resource_group}"
+            with azure_step(doing, scope):
+                return check_policies(self._all_pages(operations.list_by_resource_group(resource_group), doing), doing)
         scope = f"/subscriptions/{self.connection.subscription_id}"
-        with azure_step(f"list the JIT policies of subscription {self.connection.subscription_id}", scope):
-            return list(operations.list())
+        doing = f"list the JIT policies of subscription {self.connection.subscription_id}"
+        with azure_step(doing, scope):
+            return check_policies(self._all_pages(operations.list(), doing), doing)
 
-    def get_policy(self, target: Target) -> Any:
-        """A fresh copy of the target's policy (its `requests` change as requests are processed)."""
-        with azure_step(f"read JIT policy {target.policy.name}", target.policy.id):
-            return self.client.jit_network_access_policies.get(
-                target.resource_group, target.location, target.policy.name
+    def _all_pages(self, paged: Any, doing: str) -> list[Any]:
+        # A service that keeps sending `nextLink` (or points back to a page) must not keep us forever, and a
+        # link to another host would receive our bearer token: both are faults.
+        pages = paged.by_page()
+        items: list[Any] = []
+        seen: set[str] = set()
+        count = 0
+        while True:
+            try:
+                page = next(pages, None)
+                if page is None:
+                    break
+                items.extend(page)
+            except TypeError:  # `"value": null`: the SDK iterates it as given
+                raise ServiceFault(
+                    f"Azure's answer to {doing} is not what the JIT API returns: expected a `value` list of JIT "
+                    "policies. Try again later; if it persists, check --endpoint and any proxy in between"
+                ) from None
+            count += 1
+            link = pages.continuation_token
+            if not link:
+                break
+            if link in seen:
+                raise ServiceFault(f"Azure's answer to {doing} links back to a page it already sent (a nextLink loop)")
+            if not str(link).lower().startswith(self.connection.endpoint.lower() + "/"):
+                raise ServiceFault(f"Azure's answer to {doing} links to a page outside {self.connection.endpoint}")
+            if count >= self.limits.page_limit:
+                raise ServiceFault(f"Azure's answer to {doing} has more than {self.limits.page_limit} pages")
+            seen.add(link)
+        return items
+
+    def get_policy(self, target: Target, remaining: float | None = None) -> Any:
+        """A fresh copy of the target's policy (its `requests` change as requests are processed).
+
+        `remaining`: seconds left of a wait; the call (connection, reads, retries) ends within them.
+        """
+        doing = f"read JIT policy {target.policy.name}"
+        with azure_step(doing, target.policy.id):
+            policy = self.client.jit_network_access_policies.get(
+                target.resource_group, target.location, target.policy.name, **self.limits.call_kwargs(remaining)
             )
+        return check_policy(policy, "the policy", doing)
 
     def find(self, vm: VmRef, policy_name: str | None, port: int | None = None) -> tuple[Target, Any]:
         """The policy entry covering the VM and, when `port` is given, its port rule.
@@ -75,8 +120,12 @@ class Session:
             raise UsageError(str(err)) from err
         return target, rule
 
-    def initiate(self, target: Target, port: int, source: str, end: datetime, justification: str) -> Any:
-        """POST `initiate` for one port of the target VM with an explicit source and endTimeUtc (never duration)."""
+    def initiate(self, target: Target, port: int, source: str, end: datetime, justification: str) -> str:
+        """POST `initiate` for one port of the target VM with an explicit source and endTimeUtc (never duration).
+
+        Returns the port's status when Azure is opening it; raises `RefusedError` for any other status and
+        `ServiceFault` for an answer that does not list the port.
+        """
         from azure.mgmt.security.v2020_01_01 import models
 
         body = models.JitNetworkAccessPolicyInitiateRequest(
@@ -92,10 +141,12 @@ class Session:
             ],
             justification=justification,
         )
-        with azure_step(f"request access to {target.vm_name} port {port}", target.policy.id):
-            return self.client.jit_network_access_policies.initiate(
+        doing = f"request access to {target.vm_name} port {port}"
+        with azure_step(doing, target.policy.id):
+            response = self.client.jit_network_access_policies.initiate(
                 target.resource_group, target.location, target.policy.name, body
             )
+        return initiate_status(response, target.vm.id, port, doing)
 
 
 def open_session(args: Any, runtime: Runtime) -> Session:
@@ -107,7 +158,7 @@ def open_session(args: Any, runtime: Runtime) -> Session:
     # azure-identity logs a multi-line warning when no credential works; our one-line advice replaces it.
     logging.getLogger("azure").addHandler(logging.NullHandler())
     credential = runtime.credential_factory(connection.cloud, connection.tenant_id)
-    return Session(connection, credential, security_client(connection, credential))
+    return Session(connection, credential, security_client(connection, credential, runtime.limits), runtime.limits)
 
 
 def run_guarded(command: str, body: Callable[[], int], runtime: Runtime) -> int:
@@ -120,3 +171,13 @@ def run_guarded(command: str, body: Callable[[], int], runtime: Runtime) -> int:
     except RefusedError as err:
         runtime.err.write(f"jit {command}: {err}\n")
         return EXIT_REFUSED
+    except ServiceFault as err:
+        runtime.err.write(f"jit {command}: {err}\n")
+        return EXIT_SERVICE
+    except Exception as err:  # noqa: BLE001 - never a traceback: one line, and a status that says "try again"
+        text = " ".join(str(err).split())[:200]
+        runtime.err.write(
+            f"jit {command}: unexpected failure ({type(err).__name__}: {text}); whether Azure acted on the request "
+            "is unknown: check `jit status`, and please report it with the command line you ran\n"
+        )
+        return EXIT_SERVICE

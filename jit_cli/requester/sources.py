@@ -10,18 +10,12 @@ import ipaddress
 import os
 from collections.abc import Callable, Sequence
 
+from azure_jit_access.rules.sources import is_wildcard, parse_prefix
+
 DEFAULT_IP_LOOKUP_URL = "https://api.ipify.org"
 """Where `--source me` asks for the caller's public IPv4 (plain-text answer); override with --ip-lookup-url."""
 
 IP_LOOKUP_ENV = "JIT_IP_LOOKUP_URL"
-
-WILDCARDS = frozenset({"*", "any", "internet", "0.0.0.0/0", "::/0", "0.0.0.0"})
-"""Source words that mean "everyone" in NSG and JIT rules."""
-
-
-def is_wildcard(prefix: str) -> bool:
-    """True for `*`, `Any`, `Internet`, `0.0.0.0/0` and `::/0` (any case)."""
-    return prefix.strip().lower() in WILDCARDS
 
 
 def policy_prefixes(port_rule: object) -> list[str]:
@@ -31,11 +25,8 @@ def policy_prefixes(port_rule: object) -> list[str]:
     return [*many, *([single] if single else [])]
 
 
-def _network(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(prefix.strip(), strict=False)
-    except ValueError:
-        return None
+# "Everyone" (`is_wildcard`) and prefix parsing are the rules core's answers.
+_network = parse_prefix
 
 
 def check_source_syntax(source: str) -> None:

@@ -1,8 +1,11 @@
-"""Polling Azure until a JIT request shows up, with a spinner on terminals only."""
+"""Polling Azure until a JIT request shows up, with a spinner on terminals only.
+
+The wait is measured on a monotonic clock and every poll gets only the time that is left, so
+`--wait-timeout 10` ends after about 10 seconds even when Azure answers slowly or not at all.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,12 +16,12 @@ T = TypeVar("T")
 _FRAMES = "|/-\\"
 
 
-def poll_until(check: Callable[[], T | None], runtime: Runtime, message: str, timeout: float) -> T | None:
-    """Call `check` until it returns something other than None, or `timeout` seconds of polling pass.
+def poll_until(check: Callable[[float], T | None], runtime: Runtime, message: str, timeout: float) -> T | None:
+    """Call `check` until it returns something other than None, or `timeout` seconds pass.
 
     Args:
-        check: one poll (e.g. a GET of the policy); returns the awaited value or None to go on.
-        runtime: supplies sleep, the interval and the output stream.
+        check: one poll (e.g. a GET of the policy), given the seconds left; returns the awaited value or None.
+        runtime: supplies the monotonic clock, sleep, the interval and the output stream.
         message: what we wait for, shown next to the spinner (or once, when not on a terminal).
         timeout: how long to keep polling, in seconds.
 
@@ -26,22 +29,24 @@ def poll_until(check: Callable[[], T | None], runtime: Runtime, message: str, ti
         The first value `check` returned, or None on timeout.
     """
     interval = max(runtime.poll_interval, 0.001)
-    attempts = max(1, math.ceil(timeout / interval) + 1)
+    deadline = runtime.monotonic() + timeout
     spinner = runtime.tty()
     if not spinner:
         runtime.err.write(f"{message}...\n")
     try:
-        for attempt in range(attempts):
-            result = check()
+        attempt = 0
+        while True:
+            result = check(max(deadline - runtime.monotonic(), 0.0))
             if result is not None:
                 return result
-            if attempt == attempts - 1:
-                break
+            remaining = deadline - runtime.monotonic()
+            if remaining <= 0:
+                return None
             if spinner:
                 runtime.err.write(f"\r{_FRAMES[attempt % len(_FRAMES)]} {message}...")
                 runtime.err.flush()
-            runtime.sleep(interval)
-        return None
+            runtime.sleep(min(interval, remaining))
+            attempt += 1
     finally:
         if spinner:
             # Wipe the spinner line so the result starts on a clean line.

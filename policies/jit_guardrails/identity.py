@@ -20,7 +20,13 @@ from .props import (
     settings,
     text,
 )
-from .rules.roles import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, PRIVILEGED_ROLES, action_matches
+from .rules.roles import (
+    DEFAULT_REQUESTER_ACTIONS,
+    INITIATE_ACTION,
+    PRIVILEGED_ROLES,
+    grants,
+    requester_action_problem,
+)
 
 ROLE_DEFINITION_TYPE = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
@@ -35,26 +41,10 @@ DEFAULT_DENY_WILDCARD_DEFINITIONS = ("Deny-MgmtPorts-From-Internet",)
 
 def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
     """Whether any permission block grants `initiate` (its actions match and its notActions do not)."""
-    for block in permissions:
-        actions = [a for a in as_list(block.get("actions")) if isinstance(a, str)]
-        not_actions = [a for a in as_list(block.get("notActions")) if isinstance(a, str)]
-        if any(action_matches(a, INITIATE_ACTION) for a in actions) and not any(
-            action_matches(n, INITIATE_ACTION) for n in not_actions
-        ):
-            return True
-    return False
+    return grants(permissions, INITIATE_ACTION)
 
 
-def action_problem(action: str, allowed: Iterable[str]) -> str | None:
-    """Why a requester role must not hold this action, or None. Wildcards and writes can never be allowed."""
-    lowered = action.strip().lower()
-    if lowered == "*" or lowered.endswith("*"):
-        return f"'{action}' is a wildcard that grants every matching action, including write and delete"
-    if lowered.endswith(("/write", "/delete")):
-        return f"'{action}' is a write/delete action: a requester could change access without JIT"
-    if lowered not in {a.strip().lower() for a in allowed}:
-        return f"'{action}' is not one of the allowed requester actions"
-    return None
+action_problem = requester_action_problem
 
 
 def is_tenant_wide_scope(scope: str, allowed_management_groups: Iterable[str]) -> bool:

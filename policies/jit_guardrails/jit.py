@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
 
-from .durations import JIT_MAXIMUM, JIT_MINIMUM, describe, parse_duration
+from .durations import JIT_MAXIMUM, JIT_MINIMUM, describe, format_duration, parse_duration
 from .ports import DEFAULT_MANAGEMENT_PORTS
 from .props import (
     arm_id_parts,
@@ -125,7 +125,7 @@ def check_max_duration(args: Any, report_violation: Any) -> None:
 
 def duration_problem(value: Any, cap: timedelta) -> str | None:
     """What is wrong with one `maxRequestAccessDuration` against the cap, or None."""
-    allowed = f"between PT5M and {_iso(cap)}"
+    allowed = f"between PT5M and {format_duration(cap)}"
     if value is None:
         return f"is not set; set it {allowed}, e.g. PT1H."
     try:
@@ -141,14 +141,6 @@ def duration_problem(value: Any, cap: timedelta) -> str | None:
             f"within hours. Set it {allowed}."
         )
     return None
-
-
-def _iso(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
-    return "PT" + (text or "0S")
 
 
 def check_allowed_ports(args: Any, report_violation: Any) -> None:

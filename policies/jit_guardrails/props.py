@@ -21,6 +21,8 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from .rules.arm_ids import arm_id_parts as parse_arm_id_parts
+
 UNKNOWN_SENTINELS = frozenset(
     {
         UNKNOWN_ARCHIVE_VALUE,
@@ -103,24 +105,8 @@ def as_list(value: Any) -> list[Any]:
 
 
 def arm_id_parts(arm_id: Any) -> dict[str, str]:
-    """Lower-cased `{collection: name}` pairs of an ARM id, plus `provider` for each namespace seen.
-
-    `/subscriptions/s/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm1` ->
-    `{"subscriptions": "s", "resourcegroups": "rg", "virtualmachines": "vm1", ...}`.
-    """
-    if not isinstance(arm_id, str) or is_unknown(arm_id):
-        return {}
-    segments = [s for s in arm_id.strip().split("/") if s]
-    parts: dict[str, str] = {}
-    index = 0
-    while index + 1 < len(segments):
-        key = segments[index].lower()
-        if key == "providers":
-            parts.setdefault("provider", segments[index + 1].lower())
-        else:
-            parts[key] = segments[index + 1].lower()
-        index += 2
-    return parts
+    """Lower-cased `{collection: name}` pairs of an ARM id (see `rules.arm_ids`); `{}` for unknown values."""
+    return {} if is_unknown(arm_id) else parse_arm_id_parts(arm_id)
 
 
 def resource_name(props: Mapping[str, Any], name_key: str, logical_name: str) -> str:

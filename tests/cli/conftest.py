@@ -5,6 +5,8 @@ port 3389/TCP from MY_IP or 203.0.113.0/24 for up to 1 hour. test_status.py and 
 own `server` and `arm` fixtures, which take precedence over these.
 """
 
+import signal
+
 import pytest
 
 from tests.cli import fake_arm
@@ -39,3 +41,17 @@ def request(arm, *extra, runtime=None):
     """Run `jit request` for vm1 in myRg1 with a justification, plus the given flags."""
     argv = ["request", "--vm", "vm1", "-g", "myRg1", "--justification", "INC-1234 restart nginx", *extra]
     return run_cli(argv, runtime or make_runtime(arm))
+
+
+@pytest.fixture
+def bounded():
+    """Fail a test that runs longer than 30 s instead of hanging the suite (tests that use it by name)."""
+
+    def expired(_signum, _frame):
+        raise TimeoutError("test ran longer than 30 s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    yield
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, old)

@@ -30,12 +30,24 @@ from werkzeug import Request, Response
 
 from azure_jit_access.cli.main import build_parser
 from azure_jit_access.cli.requester.runtime import Runtime
+from azure_jit_access.cli.requester.transport import NetworkLimits
 
 SUB = "20ff7fc3-e762-44dd-bd96-b71116dcdc23"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 NOW = dt.datetime(2025, 3, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
 CALLER = "barbara@contoso.com"
 JIT_API = "2020-01-01"
+FAST_LIMITS = NetworkLimits(
+    connect_timeout=2.0,
+    read_timeout=2.0,
+    retries=2,
+    backoff=0.01,
+    backoff_max=0.05,
+    retry_after_cap=0.05,
+    operation_timeout=10.0,
+    page_limit=5,
+)
+"""The production limits' shape with waits a test can afford (azure-core's retry sleeps are real)."""
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -132,6 +144,37 @@ def arm_error(status: int, code: str, message: str) -> Response:
     )
 
 
+def policy_document(
+    vms: list[tuple[str, list[dict]]],
+    group: str = "myRg1",
+    location: str = "westeurope",
+    name: str = "default",
+    requests: list[dict] | None = None,
+    firewall_ip: str | None = None,
+) -> dict:
+    """A JitNetworkAccessPolicy body as GET returns it (GetJitNetworkAccessPolicy_example.json)."""
+    policy_id = (
+        f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
+        f"{location}/jitNetworkAccessPolicies/{name}"
+    )
+    machines = [
+        {"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})} for vm, ports in vms
+    ]
+    return {
+        "kind": "Basic",
+        "id": policy_id,
+        "name": name,
+        "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
+        "location": location,
+        "properties": {"virtualMachines": machines, "requests": list(requests or []), "provisioningState": "Succeeded"},
+    }
+
+
+def policy_body(vm: str) -> dict:
+    """The conftest's policy for one VM: port 22 from anywhere for up to 3 hours."""
+    return policy_document([(vm, [port_rule(22, "*", "PT3H")])])
+
+
 @dataclass
 class Call:
     """One request the fake server received."""
@@ -152,6 +195,8 @@ class FakeArm:
     resources: dict[str, dict] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: list[tuple[str, re.Pattern, Response]] = field(default_factory=list)
+    faults: list[list[Any]] = field(default_factory=list)
+    """[method, path pattern, behaviour (Request -> Response), times left] (see tests/cli/faults.py)."""
     ip_answer: str = "20.61.15.9"
     """What GET /ip (the `--source me` lookup) answers: a public IPv4 (documentation ranges are not global)."""
     polls_before_visible: int = 0
@@ -170,25 +215,8 @@ class FakeArm:
         firewall_ip: str | None = None,
     ) -> dict:
         """Add a JIT policy holding `vms` [(vm id, port rules)] and past `requests`."""
-        policy_id = (
-            f"/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.Security/locations/"
-            f"{location}/jitNetworkAccessPolicies/{name}"
-        )
-        machines = [
-            {"id": vm, "ports": ports, **({"publicIpAddress": firewall_ip} if firewall_ip else {})} for vm, ports in vms
-        ]
-        policy = {
-            "kind": "Basic",
-            "id": policy_id,
-            "name": name,
-            "type": "Microsoft.Security/locations/jitNetworkAccessPolicies",
-            "location": location,
-            "properties": {
-                "virtualMachines": machines,
-                "requests": list(requests or []),
-                "provisioningState": "Succeeded",
-            },
-        }
+        policy = policy_document(vms, group, location, name, requests, firewall_ip)
+        policy_id = policy["id"]
         self.policies[policy_id.lower()] = policy
         return policy
 
@@ -220,6 +248,10 @@ class FakeArm:
         """Answer the next matching request with an ARM error (once)."""
         self.failures.append((method, re.compile(path_pattern, re.IGNORECASE), arm_error(status, code, message)))
 
+    def inject(self, method: str, path_pattern: str, behaviour: Any, times: int = 1) -> None:
+        """Answer the next `times` matching requests with `behaviour(request)` (a fault from faults.py)."""
+        self.faults.append([method, re.compile(path_pattern, re.IGNORECASE), behaviour, times])
+
     def initiate_bodies(self) -> list[Any]:
         """The JSON bodies of every `initiate` received, in order."""
         return [call.body for call in self.calls if call.path.endswith("/initiate")]
@@ -243,6 +275,10 @@ class FakeArm:
             if method == request.method and pattern.search(request.path):
                 del self.failures[index]
                 return response
+        for fault in self.faults:
+            if fault[3] > 0 and fault[0] == request.method and fault[1].search(request.path):
+                fault[3] -= 1
+                return fault[2](request)
         return self._route(request.method, request.path, request.args.get("api-version"), body)
 
     def _route(self, method: str, path: str, api_version: str | None, body: Any) -> Response:
@@ -404,12 +440,15 @@ def _certificates() -> tuple[str, str, str]:
 
 
 @contextlib.contextmanager
-def tls_server() -> Iterator[HTTPServer]:
-    """An HTTPS server on 127.0.0.1 with the throwaway CA's certificate (start once per module: stop is slow)."""
+def tls_server(threaded: bool = False) -> Iterator[HTTPServer]:
+    """An HTTPS server on 127.0.0.1 with the throwaway CA's certificate (start once per module: stop is slow).
+
+    `threaded`: one thread per connection, so a deliberately slow answer does not hold up the next request.
+    """
     _ca, cert, key = _certificates()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=threaded)
     server.start()
     try:
         yield server
@@ -448,6 +487,12 @@ def make_runtime(
         env.update(JIT_ARM_ENDPOINT=arm.url, JIT_IP_LOOKUP_URL=f"{arm.url}/ip")
     env.update(environ)
     sleeps: list[float] = []
+    # Waiting is measured on a clock that the fake sleeps move forward, so no test sleeps for real.
+    elapsed = [0.0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        elapsed[0] += seconds
 
     def factory(cloud: Any, tenant: str | None) -> FixedTokenCredential:
         credential.built_for.append((cloud.name, tenant))
@@ -456,7 +501,9 @@ def make_runtime(
     runtime = Runtime(
         credential_factory=factory,
         clock=lambda: NOW,
-        sleep=sleeps.append,
+        sleep=sleep,
+        monotonic=lambda: elapsed[0],
+        limits=FAST_LIMITS,
         out=io.StringIO(),
         err=io.StringIO(),
         environ=env,

@@ -29,7 +29,8 @@ INITIATE_ALERT_QUERY = """AzureActivity
 | project TimeGenerated, Caller, CallerIpAddress, _ResourceId, ResourceGroup, ActivityStatusValue, \
 ActivitySubstatusValue, CorrelationId"""
 
-CHANGE_ALERT_QUERY = """union
+CHANGE_ALERT_QUERY = (
+    """union
     (AzureActivity
     | where ingestion_time() > ago(5m)
     | where OperationNameValue in~ ("MICROSOFT.SECURITY/LOCATIONS/JITNETWORKACCESSPOLICIES/WRITE", \
@@ -57,7 +58,9 @@ CHANGE_ALERT_QUERY = """union
         where tostring(Rule.properties.access) == "allow" and tostring(Rule.properties.direction) == "inbound"
         | extend RuleSources = strcat(tostring(Rule.properties.sourceaddressprefix), ",", \
 tostring(Rule.properties.sourceaddressprefixes))
-        | where RuleSources matches regex @'(^|[",\\[])(\\*|any|internet|[0-9a-f.:]*/0)($|[",\\]])'
+        | where RuleSources matches regex @'"""
+    + kql.WILDCARD_SOURCE_REGEX
+    + """'
         | summarize WildcardRules = make_set(tostring(Rule.name))
     )
     | extend Finding = "Inbound allow rule from any source", Detail = strcat_array(WildcardRules, ", ")),
@@ -70,6 +73,7 @@ tostring(Rule.properties.sourceaddressprefixes))
     | extend Finding = "NSG written, request body not recorded: source unverified")
 | project TimeGenerated, Finding, Detail, OperationNameValue, ActivityStatusValue, Caller, CallerIpAddress, \
 _ResourceId, ResourceGroup, CorrelationId"""
+)
 
 
 def make_args(**change) -> JitAuditTrailArgs:

@@ -6,8 +6,8 @@ import base64
 import pytest
 
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs, validate_bastion_args
-from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs
+from azure_jit_access.testing import run
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()
@@ -32,7 +32,7 @@ def args(**overrides) -> BastionAccessArgs:
 
 
 def test_defaults_create_the_azurebastionsubnet_a_standard_public_ip_and_a_basic_host():
-    result = run_inline(lambda: BastionAccess("bastion", args()))
+    result = run(lambda: BastionAccess("bastion", args()))
     component = result.one("azure-jit-access:bastion:BastionAccess")
     subnet = result.one(SUBNET)
     assert {
@@ -79,7 +79,7 @@ def test_recommended_bastion_mode_vms_have_no_public_ip_and_jit_source_is_the_ba
             ),
         )
 
-    result = run_inline(program)
+    result = run(program)
     assert [p.name for p in result.find(PIP)] == ["bastion-pip"]
     nic = result.one("azure-native:network:NetworkInterface")
     assert "publicIPAddress" not in nic.inputs["ipConfigurations"][0]
@@ -95,7 +95,7 @@ def test_recommended_bastion_mode_vms_have_no_public_ip_and_jit_source_is_the_ba
 
 
 def test_every_option_set_existing_subnet_standard_sku_with_tunneling_and_scale_units():
-    result = run_inline(
+    result = run(
         lambda: BastionAccess(
             "bastion",
             BastionAccessArgs(
@@ -153,9 +153,7 @@ def test_invalid_arguments_are_refused_naming_the_field(overrides, message):
 def test_invalid_arguments_create_nothing():
     registered = []
     with pytest.raises(ValueError, match="must be /26 or larger"):
-        run_inline(
-            lambda: BastionAccess("bastion", args(subnet_address_prefix="10.0.0.0/28")), on_register=registered.append
-        )
+        run(lambda: BastionAccess("bastion", args(subnet_address_prefix="10.0.0.0/28")), on_register=registered.append)
     assert registered == [1]
 
 

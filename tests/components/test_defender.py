@@ -2,15 +2,15 @@
 
 import pytest
 
-from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs, resolve_extensions
+from azure_jit_access.testing import run
 
 PRICING = "azure-native:security:Pricing"
 SUB = "11111111-2222-4333-8444-555555555555"
 
 
 def test_defaults_enable_standard_p2_enforced_on_the_callers_subscription_and_retain_it():
-    result = run_inline(lambda: DefenderForServers("defender"))
+    result = run(lambda: DefenderForServers("defender"))
     pricing = result.one(PRICING)
     assert pricing.inputs == {
         "pricingName": "VirtualMachines",
@@ -28,12 +28,12 @@ def test_defaults_enable_standard_p2_enforced_on_the_callers_subscription_and_re
 
 
 def test_default_scope_follows_the_provider_subscription():
-    result = run_inline(lambda: DefenderForServers("defender"), config={"azure-native:subscriptionId": SUB})
+    result = run(lambda: DefenderForServers("defender"), config={"azure-native:subscriptionId": SUB})
     assert result.one(PRICING).inputs["scopeId"] == f"/subscriptions/{SUB}"
 
 
 def test_recommended_configuration_explicit_subscription_and_agentless_scanning():
-    result = run_inline(
+    result = run(
         lambda: DefenderForServers(
             "defender", DefenderForServersArgs(subscription_id=SUB, extensions=["AgentlessVmScanning"])
         )
@@ -51,7 +51,7 @@ def test_every_option_set():
         DefenderExtension("MdeDesignatedSubscription", enabled=False),
         "AgentlessVmScanning",
     ]
-    result = run_inline(
+    result = run(
         lambda: DefenderForServers(
             "defender",
             DefenderForServersArgs(
@@ -106,7 +106,7 @@ def test_every_option_set():
 def test_invalid_arguments_are_refused_before_anything_is_created(args, message):
     registered = []
     with pytest.raises(ValueError) as err:
-        run_inline(lambda: DefenderForServers("defender", args), on_register=registered.append)
+        run(lambda: DefenderForServers("defender", args), on_register=registered.append)
     assert str(err.value) == message
     assert registered == [1]
 

@@ -5,7 +5,6 @@ import base64
 import pulumi
 import pytest
 
-from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.jit_policy import (
     JitAccessPolicy,
@@ -14,6 +13,7 @@ from azure_jit_access.jit_policy import (
     JitVirtualMachine,
     resolve_policy,
 )
+from azure_jit_access.testing import run
 from azure_jit_access.vm import JitProtectedVm, JitProtectedVmArgs
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(range(32))).decode()
@@ -44,7 +44,7 @@ def policy_args(**overrides) -> JitAccessPolicyArgs:
 
 
 def test_defaults_one_basic_policy_named_default_with_tcp_pt3h_and_the_given_source():
-    result = run_inline(lambda: JitAccessPolicy("jit", policy_args()))
+    result = run(lambda: JitAccessPolicy("jit", policy_args()))
     policy = result.one(POLICY)
     assert policy.inputs == {
         "jitNetworkAccessPolicyName": "default",
@@ -91,7 +91,7 @@ def test_recommended_configuration_every_vm_in_one_policy_after_defender():
         pulumi.export("policyName", policy.policy_name)
         pulumi.export("location", policy.location)
 
-    result = run_inline(program)
+    result = run(program)
     policy = result.one(POLICY)
     sources = ["203.0.113.0/28", "198.51.100.7"]
     vms = policy.inputs["virtualMachines"]
@@ -135,7 +135,7 @@ def test_every_option_set():
             ports=[JitPortRule(3389, protocol="tcp", allowed_source_address_prefixes=["2001:db8::/64", "10.2.0.4"])],
         ),
     ]
-    result = run_inline(
+    result = run(
         lambda: JitAccessPolicy(
             "jit",
             policy_args(
@@ -193,6 +193,21 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
             f"allowed_source_address_prefixes[1]: '*' {WILDCARD}",
         ),
         ({"allowed_source_address_prefixes": ["Any"]}, f"allowed_source_address_prefixes[0]: 'Any' {WILDCARD}"),
+        (
+            # The pack's jit-policy-no-wildcard-source refuses more than a /16 of public space; so does the component.
+            {"allowed_source_address_prefixes": ["20.0.0.0/8"]},
+            "allowed_source_address_prefixes: '20.0.0.0/8' (16,777,216 public IPv4 addresses, more than a /16): that "
+            "is open to far more than your own addresses",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["0.0.0.0/1", "128.0.0.0/1"]},
+            "allowed_source_address_prefixes: '0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 "
+            "addresses, more than a /16)",
+        ),
+        (
+            {"allowed_source_address_prefixes": ["AzureCloud"]},
+            "allowed_source_address_prefixes[0]: 'AzureCloud' is not a valid IPv4/IPv6 address or CIDR network",
+        ),
         ({"allowed_source_address_prefixes": ["::/0"]}, f"allowed_source_address_prefixes[0]: '::/0' {WILDCARD}"),
         (
             {"allowed_source_address_prefixes": ["10.0.0.256"]},
@@ -205,12 +220,12 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"max_request_access_duration": "3h"},
-            "max_request_access_duration: '3h' is not an ISO 8601 duration; accepted "
-            "range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
+            "max_request_access_duration: '3h' does not start with 'P': use ISO 8601 such as PT30M, PT3H, PT1H30M "
+            "or P1D; accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'",
         ),
         (
             {"max_request_access_duration": "PT48H"},
-            "max_request_access_duration: 'PT48H' is 2 days, 0:00:00, outside what "
+            "max_request_access_duration: 'PT48H' is 2d, outside what "
             "JIT allows; accepted range is PT5M (5 minutes) to PT24H (24 hours)",
         ),
         ({"protocol": "Tcp6"}, "protocol: unknown protocol 'Tcp6'; use 'TCP', 'UDP' or '*'"),
@@ -235,7 +250,7 @@ WILDCARD = "means any source on the Internet; a JIT or management-port source mu
         ),
         (
             {"virtual_machines": [vm_entry(ports=[JitPortRule(22, max_request_access_duration="PT4M")])]},
-            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 0:04:00, outside what JIT allows",
+            "virtual_machines[0].ports[22].max_request_access_duration: 'PT4M' is 4m, outside what JIT allows",
         ),
         (
             {"virtual_machines": [vm_entry(resource_group_name="other-rg")]},
@@ -259,7 +274,7 @@ def test_invalid_arguments_are_refused_naming_the_field(overrides, message):
 def test_invalid_arguments_create_nothing():
     registered = []
     with pytest.raises(ValueError, match=r"^allowed_source_address_prefixes\[0\]: '0.0.0.0/0' means any source"):
-        run_inline(
+        run(
             lambda: JitAccessPolicy("jit", policy_args(allowed_source_address_prefixes=["0.0.0.0/0"])),
             on_register=registered.append,
         )
@@ -281,7 +296,7 @@ def test_a_vm_in_another_resource_group_is_refused_when_known_only_at_deployment
         JitAccessPolicy("jit", policy_args(virtual_machines=[vm]))
 
     with pytest.raises(ValueError) as err:
-        run_inline(program)
+        run(program)
     # Pulumi may prefix where it happened; the reason is ours.
     assert str(err.value).endswith(
         "virtual_machines: VM 'web' is in resource group 'other', the policy in 'rg'; "

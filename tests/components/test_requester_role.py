@@ -4,7 +4,6 @@ import pulumi
 import pytest
 from pulumi_azure_native import resources
 
-from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.requester_role import (
     JitRequesterRole,
     JitRequesterRoleArgs,
@@ -16,6 +15,7 @@ from azure_jit_access.requester_role import (
     validate_assignee,
     validate_requester_actions,
 )
+from azure_jit_access.testing import run
 
 SUB = "00000000-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-vms"
@@ -126,7 +126,7 @@ def test_bad_assignees_are_refused(assignee, message):
 def build(**overrides):
     args = dict(assignable_scopes=[RG], assignees=[RoleAssignee("ops", OPS_GROUP)])
     args.update(overrides)
-    return run_inline(lambda: JitRequesterRole("requester", JitRequesterRoleArgs(**args)), stack="dev")
+    return run(lambda: JitRequesterRole("requester", JitRequesterRoleArgs(**args)), stack="dev")
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def test_portal_variant_many_principals_many_scopes_and_a_workflow_identity():
         role.assign(RoleAssignee("workflow", pulumi.Output.from_input(WORKFLOW_PRINCIPAL), "ServicePrincipal"))
         pulumi.export("roleDefinitionId", role.role_definition_id)
 
-    result = run_inline(program)
+    result = run(program)
     role = result.one(ROLE)
     assert role.inputs["permissions"][0]["actions"] == requester_actions(portal=True)
     assert role.inputs["assignableScopes"] == [RG, RG2]

@@ -90,27 +90,39 @@ def test_durations_within_five_minutes_and_a_day_are_accepted(value):
     assert v.validate_duration(value, "d") == value
 
 
-@pytest.mark.parametrize("value", ["3h", "3 hours", "pt3h", "", "180", "PT3H "])
-def test_non_iso_durations_are_refused_with_the_range(value):
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("3h", "'3h' does not start with 'P'"),
+        ("3 hours", "'3 hours' does not start with 'P'"),
+        ("pt3h", "(designators are upper case)"),
+        ("", "'' is not a duration"),
+        ("180", "'180' does not start with 'P'"),
+        ("PT3H ", "'PT3H ' has blanks around it"),
+        ("PT", "'PT' has no amount after 'T'"),
+        ("P1W", "unexpected 'W' (years, months and weeks"),
+        ("-PT1H", "'-PT1H' does not start with 'P'"),
+        ("PT1.5H", "unexpected fraction (give whole units, e.g. PT90M instead of PT1.5H)"),
+    ],
+)
+def test_non_iso_durations_are_refused_with_the_range(value, why):
+    # The grammar is the rules core's (rules/durations.py); the component adds the field and the range.
     with pytest.raises(ValueError) as err:
         v.validate_duration(value, "max_request_access_duration")
-    assert str(err.value) == (
-        f"max_request_access_duration: '{value}' is not an ISO 8601 duration; accepted range "
-        "is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'"
-    )
+    message = str(err.value)
+    assert message.startswith("max_request_access_duration: ")
+    assert why in message
+    assert message.endswith("accepted range is PT5M (5 minutes) to PT24H (24 hours), e.g. 'PT3H'")
 
 
 @pytest.mark.parametrize(
     "value, shown",
     [
-        ("PT48H", "2 days, 0:00:00"),
-        ("PT4M59S", "0:04:59"),
-        ("P2D", "2 days, 0:00:00"),
-        ("PT0S", "0:00:00"),
-        ("PT", "0:00:00"),
-        ("P1W", "7 days, 0:00:00"),
-        ("-PT1H", "-1 day, 23:00:00"),
-        ("PT24H1S", "1 day, 0:00:01"),
+        ("PT48H", "2d"),
+        ("PT4M59S", "4m59s"),
+        ("P2D", "2d"),
+        ("PT0S", "0s"),
+        ("PT24H1S", "1d1s"),
     ],
 )
 def test_durations_outside_the_range_are_refused(value, shown):
@@ -123,9 +135,9 @@ def test_durations_outside_the_range_are_refused(value, shown):
 
 
 def test_calendar_durations_and_non_strings_are_refused():
-    with pytest.raises(ValueError, match=r"^d: 'P1M' uses years or months, whose length varies; accepted range"):
+    with pytest.raises(ValueError, match=r"^d: 'P1M': unexpected 'M' \(years, months and weeks have no fixed length"):
         v.validate_duration("P1M", "d")
-    with pytest.raises(ValueError, match=r"^d: expected an ISO 8601 duration string, got 3; accepted range"):
+    with pytest.raises(ValueError, match=r"^d: 3 is not a duration: use ISO 8601 such as PT30M, .*; accepted range"):
         v.validate_duration(3, "d")
 
 

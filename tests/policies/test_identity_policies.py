@@ -3,7 +3,8 @@
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNKNOWN
 
-from jit_guardrails.identity import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, action_matches, can_initiate
+from jit_guardrails.identity import DEFAULT_REQUESTER_ACTIONS, INITIATE_ACTION, can_initiate
+from jit_guardrails.rules.roles import action_matches
 
 ROLE = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"

@@ -67,7 +67,7 @@ def test_any_element_of_source_prefixes_is_checked(judge, make):
 def test_the_split_prefix_trick_is_caught(judge, make):
     props = rule(sourceAddressPrefix=None, sourceAddressPrefixes=["0.0.0.0/1", "128.0.0.0/1"])
     found = judge(make(RULE, "r", props), policy=PUBLIC)
-    halves = "'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,259,456 public IPv4 addresses, more than a /16)"
+    halves = "'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 addresses, more than a /16)"
     assert len(found) == 1 and f"from {halves} to management port 22 " in found[0][2]
 
 

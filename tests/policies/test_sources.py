@@ -69,7 +69,7 @@ def test_narrow_private_and_tag_sources_are_fine(sources):
 def test_splitting_the_internet_into_halves_is_caught():
     findings = internet_wide_findings(["0.0.0.0/1", "128.0.0.0/1"])
     assert len(findings) == 1
-    assert findings == ["'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,259,456 public IPv4 addresses, more than a /16)"]
+    assert findings == ["'0.0.0.0/1' + '128.0.0.0/1' (together 3,702,258,944 public IPv4 addresses, more than a /16)"]
 
 
 def test_a_set_of_prefixes_just_over_the_limit_is_caught_and_at_the_limit_is_not():
@@ -89,16 +89,24 @@ def test_private_space_does_not_count_towards_the_size():
 
 
 def test_ipv6_uses_its_own_limit():
-    assert internet_wide_findings(["2001:db8::/48"]) == []
-    assert internet_wide_findings(["2001:db8::/47"]) != []
+    # 2a01:110::/31 is Microsoft's global space; 2001:db8::/32 (documentation) is not public at all.
+    assert internet_wide_findings(["2a01:110::/48"]) == []
+    assert internet_wide_findings(["2a01:110::/47"]) != []
     assert internet_wide_findings(["2000::/3"]) != []
-    assert internet_wide_findings(["2001:db8::/47"], SourceLimits(ipv6_prefix_limit=32)) == []
+    assert internet_wide_findings(["2a01:110::/47"], SourceLimits(ipv6_prefix_limit=32)) == []
+    assert internet_wide_findings(["2001:db8::/32"]) == []
 
 
 def test_service_tags_anyone_can_rent_addresses_in_are_internet_wide():
-    assert internet_wide_findings(["AzureCloud"])[0] == "'AzureCloud' (a service tag of addresses anyone can rent)"
+    assert (
+        internet_wide_findings(["AzureCloud"])[0] == "'AzureCloud' (a service tag of addresses anyone can rent or use)"
+    )
     assert internet_wide_findings(["azurecloud.westeurope"]) != []
-    assert internet_wide_findings(["AzureCloud"], SourceLimits(broad_service_tags=())) == []
+    # An unknown tag fails closed: emptying the named list does not let AzureCloud through.
+    assert internet_wide_findings(["AzureCloud"], SourceLimits(broad_service_tags=())) == [
+        "'AzureCloud' (a service tag or name not known to be limited to your own network (unknown tags fail closed))"
+    ]
+    assert internet_wide_findings(["VirtualNetwork", "AzureLoadBalancer"]) == []
 
 
 def test_allowed_sources_exempt_wide_prefixes_and_tags():

@@ -47,7 +47,7 @@ def test_creates_deletes_updates_and_unchanged_are_told_apart():
     assert changes.counts() == {"create": 1, "update": 2, "delete": 1, "same": 1}
     updates = {r["name"]: diffs for r, diffs in changes.update}
     assert updates["ssh"] == [
-        PropertyDiff("inputs.destinationPortRanges[1]", None, "3389", added=True),
+        PropertyDiff("inputs.destinationPortRanges[]", None, "3389", added=True),
         PropertyDiff("inputs.sourceAddressPrefix", "10.0.0.0/8", "*"),
     ]
     assert updates["vm"] == [
@@ -67,6 +67,9 @@ def test_diff_formatting():
     assert format_diff(PropertyDiff("a[0]", None, "x", added=True)) == '+ a[0]: "x"'
     assert format_diff(PropertyDiff("c", {"k": 1}, None, removed=True)) == '- c: {"k": 1}'
     assert diff_values({"a": [1, 2]}, {"a": [1]}) == [PropertyDiff("a[1]", 2, None, removed=True)]
+    assert diff_values({"actions": ["x", "y"]}, {"actions": ["y"]}) == [
+        PropertyDiff("actions[]", "x", None, removed=True)
+    ]
 
 
 def test_compare_end_to_end_in_text_json_and_markdown(program_dir, tmp_path, capsys):
@@ -82,7 +85,7 @@ def test_compare_end_to_end_in_text_json_and_markdown(program_dir, tmp_path, cap
     text = capsys.readouterr().out
     assert " ~   ├─ azure-native:network:NetworkSecurityGroup" in text
     assert " -   ├─ azure-native:network:NetworkSecurityGroup" in text
-    assert "~ inputs.securityRules[0].priority: 100 => 150" in text
+    assert "~ inputs.securityRules[ssh].priority: 100 => 150" in text  # NSG rules are matched by name
     assert text.rstrip().endswith(
         "0 to create, 1 to update, 1 to delete, 1 unchanged. Policy violations: 0 mandatory, 0 advisory."
     )

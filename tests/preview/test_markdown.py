@@ -1,7 +1,6 @@
 """The Markdown PR comment: headline, violations first, changes, Mermaid, truncation."""
 
 import copy
-import re
 
 from azure_jit_access.cli.preview.compare import compare
 from azure_jit_access.cli.preview.engine import run_program
@@ -33,7 +32,10 @@ def small_result():
         "azure-native:network:NetworkInterface",
         "web-nic",
         "urn:a::web",
-        {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"}},
+        {
+            "networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/nsg"},
+            "rg": "/subscriptions/s/resourceGroups/rg",
+        },
         outputs={"id": "/subscriptions/s/resourceGroups/rg/nic"},
     )
     result = PreviewResult("azure-jit-access", "dev", [rg, comp, nsg, nic])
@@ -52,25 +54,30 @@ def test_headline_then_violations_with_fix_then_diagram():
     assert text.index("#### Policy violations") < text.index("```mermaid")
     rows = [line for line in text.splitlines() if line.startswith("| mandatory") or line.startswith("| advisory")]
     assert rows[0].startswith("| mandatory | `nsg-no-inline-rules` | `NetworkSecurityGroup` web-nsg |")
-    assert "No inline rules.<br>Use SecurityRule." in rows[0]
+    # Without the pack's metadata the shared first line is the fix and each instance keeps its own text.
+    assert rows[0].endswith("| • Use SecurityRule. | No inline rules. |")
 
 
-def test_mermaid_shows_containment_and_references_in_valid_syntax():
+def test_mermaid_shows_components_as_subgraphs_and_cross_component_references():
     diagram = mermaid(to_json_document(small_result()))
     lines = diagram.splitlines()
     assert lines[0] == "flowchart LR"
-    assert '    n1["JitProtectedVm<br/>web"]' in lines
-    assert "    n1 --> n2" in lines  # component contains its NSG
-    assert "    n3 -.-> n2" in lines  # the NIC references the NSG by id
-    node = re.compile(r'^    n\d+\["[^"\[\]]+"\]$')
-    edge = re.compile(r"^    n\d+ (-->|-\.->) n\d+$")
-    assert all(node.match(line) or edge.match(line) for line in lines[1:])
+    assert '    subgraph c1["+ JitProtectedVm web"]' in lines
+    assert '        n2["+ NetworkInterface<br/>web-nic"]:::create' in lines
+    assert '        n3["+ NetworkSecurityGroup<br/>web-nsg"]:::create' in lines
+    assert '    n4["+ ResourceGroup<br/>rg"]:::create' in lines
+    # The NIC uses the NSG's id inside its component (no edge) and the resource group's across (an edge).
+    assert [line for line in lines if "-.->" in line] == ["    n2 -.-> n4"]
 
 
-def test_large_stacks_are_drawn_per_type_with_counts():
-    resources = [Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i}", None, {}) for i in range(100)]
-    diagram = mermaid(to_json_document(PreviewResult("p", "s", resources)))
-    assert diagram.splitlines() == ["flowchart LR", '    t0["SecurityRule x100"]']
+def test_many_siblings_of_one_type_are_folded_into_a_count():
+    resources = [
+        Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:03d}", None, {}) for i in range(100)
+    ]
+    lines = mermaid(to_json_document(PreviewResult("p", "s", resources))).splitlines()
+    assert '    n1["+ SecurityRule<br/>rule-000"]:::create' in lines
+    assert '    n4["+ 97 more SecurityRule"]:::create' in lines
+    assert len([line for line in lines if '["' in line]) == 4
 
 
 def test_changes_section_when_compared():
@@ -101,3 +108,25 @@ def test_the_raw_program_renders_with_its_jit_policy_edges():
     text = render_markdown(result)
     assert "SecurityRule<br/>deny-22" in text
     assert "✅ no mandatory violations" in text
+
+
+def test_truncation_never_cuts_what_the_change_does_to_access():
+    port = {
+        "number": 22,
+        "protocol": "TCP",
+        "allowedSourceAddressPrefix": "10.0.0.1",
+        "maxRequestAccessDuration": "PT8H",
+    }
+    vms = [{"id": f"/s/vm-{i:04d}", "ports": [dict(port)]} for i in range(400)]
+    jit = Resource("urn:jit", "azure-native:security:JitNetworkAccessPolicy", "jit", None, {"virtualMachines": vms})
+    rules = [
+        Resource(f"urn:r{i}", "azure-native:network:SecurityRule", f"rule-{i:04d}-" + "x" * 40, None, {})
+        for i in range(3000)
+    ]
+    result = PreviewResult("p", "s", [jit, *rules])
+    base = copy.deepcopy(to_json_document(result))
+    for vm in base["resources"][0]["inputs"]["virtualMachines"]:
+        vm["ports"][0]["maxRequestAccessDuration"] = "PT3H"
+    text = render_markdown(result, compare(base, to_json_document(result)))
+    assert len(text) < 65_536 and TRUNCATED_NOTE in text
+    assert "- ⚠️ **wider:** cap PT3H to PT8H on every port" in text.splitlines()[:12]

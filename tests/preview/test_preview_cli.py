@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from azure_jit_access.cli.main import main
 
 RAW_PROGRAM = Path(__file__).parent.parent / "fixtures" / "raw_program"
@@ -154,3 +156,28 @@ def test_progress_is_on_only_for_text_on_a_terminal(program_dir, monkeypatch, ca
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     main(["preview", "--program", str(program_dir)])
     assert seen == [False, True, False]
+
+
+def test_stack_tag_without_a_value_is_a_usage_error(program_dir, capsys):
+    assert preview("--program", program_dir, "--stack-tag", "env") == 2
+    assert "--stack-tag 'env': expected KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("network=FILE", "name the stack as ORG/PROJECT/STACK"),
+        ("acme/net/prod=/nonexistent.json", "cannot be read"),
+    ],
+)
+def test_stack_outputs_errors_name_the_flag(program_dir, capsys, value, message):
+    assert preview("--program", program_dir, "--stack-outputs", value) == 2
+    err = capsys.readouterr().err
+    assert "--stack-outputs" in err and message in err
+
+
+def test_stack_outputs_file_must_hold_an_object(program_dir, tmp_path, capsys):
+    bad = tmp_path / "outputs.json"
+    bad.write_text("[1, 2]")
+    assert preview("--program", program_dir, "--stack-outputs", f"acme/net/prod={bad}") == 2
+    assert "expected a JSON object of outputs" in capsys.readouterr().err

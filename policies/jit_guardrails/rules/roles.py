@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 INITIATE_ACTION = "Microsoft.Security/locations/jitNetworkAccessPolicies/initiate/action"
 
-# Microsoft Learn, "permissions needed to configure and use JIT" (request access), plus what Microsoft's
-# Set-JitLeastPrivilegedRole.ps1 and the portal's Connect blade add. All reads except initiate.
-DEFAULT_REQUESTER_ACTIONS = (
+REQUESTER_ACTIONS: tuple[str, ...] = (
+    INITIATE_ACTION,
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Network/networkInterfaces/*/read",
+    "Microsoft.Network/publicIPAddresses/read",
+)
+"""Microsoft Learn, "permissions needed to configure and use JIT" (request access): what the role grants."""
+
+PORTAL_ACTIONS: tuple[str, ...] = ("Microsoft.Security/policies/read", "Microsoft.Network/*/read")
+"""The two reads the portal's Connect blade needs (`Set-JitLeastPrivilegedRole.ps1`)."""
+
+# Everything a requester role may hold: the above, plus the non-wildcard reads some Microsoft samples list.
+# All reads except initiate.
+DEFAULT_REQUESTER_ACTIONS: tuple[str, ...] = (
     INITIATE_ACTION,
     "Microsoft.Security/locations/jitNetworkAccessPolicies/read",
     "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
@@ -21,7 +35,7 @@ DEFAULT_REQUESTER_ACTIONS = (
 )
 
 # Built-in role definition ids (Microsoft Learn, "Azure built-in roles").
-PRIVILEGED_ROLES = {
+PRIVILEGED_ROLES: dict[str, str] = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
     "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
@@ -46,3 +60,40 @@ def action_matches(pattern: str, action: str) -> bool:
             return False
         position = found + len(piece)
     return position <= end
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return []
+    return [item for item in value if isinstance(item, str)]
+
+
+def grants(permissions: Iterable[Mapping[str, object]], action: str) -> bool:
+    """Whether any permission block grants `action`: one of its `actions` matches and none of its `notActions`.
+
+    Azure evaluates `notActions` per block (a block's `notActions` do not subtract from another block's
+    `actions`), which is why this is not a set difference over the whole role.
+    """
+    for block in permissions:
+        actions, not_actions = _strings(block.get("actions")), _strings(block.get("notActions"))
+        if any(action_matches(a, action) for a in actions) and not any(action_matches(n, action) for n in not_actions):
+            return True
+    return False
+
+
+def effective_actions(permissions: Iterable[Mapping[str, object]], candidates: Iterable[str]) -> list[str]:
+    """Those of `candidates` the permission blocks grant (see `grants`), in the candidates' order."""
+    blocks = list(permissions)
+    return [candidate for candidate in candidates if grants(blocks, candidate)]
+
+
+def requester_action_problem(action: str, allowed: Iterable[str] = DEFAULT_REQUESTER_ACTIONS) -> str | None:
+    """Why a requester role must not hold this action, or None. Wildcards and writes are never allowed."""
+    lowered = action.strip().lower()
+    if lowered == "*" or lowered.endswith("*"):
+        return f"'{action}' is a wildcard that grants every matching action, including write and delete"
+    if lowered.endswith(("/write", "/delete")):
+        return f"'{action}' is a write/delete action: a requester could change access without JIT"
+    if lowered not in {a.strip().lower() for a in allowed}:
+        return f"'{action}' is not one of the allowed requester actions"
+    return None

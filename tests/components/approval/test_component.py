@@ -1,14 +1,12 @@
 """JitApprovalWorkflow on the mock engine: identity, connections, role assignments and definition parameters."""
 
 import re
-import uuid
 from pathlib import Path
 
 import pulumi
 import pytest
 
 from azure_jit_access.approval.component import (
-    ROLE_ASSIGNMENT_NAMESPACE,
     AllowedVm,
     JitApprovalWorkflow,
     JitApprovalWorkflowArgs,
@@ -21,6 +19,7 @@ from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrig
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.cli.preview.packs import evaluate_packs, load_pack
+from azure_jit_access.rules.names import role_assignment_name
 
 SUB = "00000000-0000-4000-8000-000000000001"
 TENANT = "00000000-0000-4000-8000-000000000002"
@@ -171,8 +170,11 @@ def test_the_identity_gets_the_requester_role_on_each_protected_resource_group(f
     assert web["roleDefinitionId"] == ROLE
     assert web["principalId"] == principal and web["principalType"] == "ServicePrincipal"
     assert web["scope"] == f"/subscriptions/{SUB}/resourceGroups/rg-web"
-    key = "azure-jit-access/test/approvals/rg-web"
-    assert web["roleAssignmentName"] == str(uuid.uuid5(ROLE_ASSIGNMENT_NAMESPACE, key))
+    # One name per (scope, role, principal), the same JitRequesterRole derives: Azure refuses a second name
+    # for one triple with 409 RoleAssignmentExists.
+    scope = f"/subscriptions/{SUB}/resourceGroups/rg-web"
+    assert web["roleAssignmentName"] == role_assignment_name(scope, ROLE.rsplit("/", 1)[-1], principal)
+    assert web["roleAssignmentName"] == role_assignment_name(scope.upper(), ROLE.rsplit("/", 1)[-1], principal)
     assert assignments["approvals-requester-rg-win"].inputs["scope"] == f"/subscriptions/{SUB}/resourceGroups/RG-Win"
 
 

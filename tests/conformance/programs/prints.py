@@ -1,0 +1,6 @@
+"""Prints to stdout while it runs."""
+
+import pulumi
+
+print("hello from the program")
+pulumi.export("done", True)
