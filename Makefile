@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/fleet.py
 	$(PY) benchmarks/pack_scaling.py
+	$(PY) benchmarks/pack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(NODE_DIR)/node_modules

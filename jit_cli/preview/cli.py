@@ -106,7 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fail (exit 2) on what the offline preview cannot do as the CLI would (remote components), "
         "instead of warning",
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument(
         "--timeout",
@@ -242,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
     from azure_jit_access.cli.preview import compare as compare_mod
-    from azure_jit_access.cli.preview import markdown, render
+    from azure_jit_access.cli.preview import markdown, render, sarif
     from azure_jit_access.cli.preview import packs as pack_mod
     from azure_jit_access.cli.preview.engine import ProgramError, configure_stack_settings, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
@@ -331,6 +331,7 @@ def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         return _fail(f"--compare {args.compare}: not a `jit preview --format json` report ({err!r})", err, args.debug)
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
+    renderers["sarif"] = sarif.sarif_renderer(loaded, project.main, project.program_dir)
     report = renderers[args.format](result, changes)
     if args.output:
         try:

@@ -14,7 +14,22 @@ from collections.abc import Mapping
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import azure_policy, defender, identity, jit, jit_scope, network, stack, workflow
+from . import (
+    azure_policy,
+    coverage,
+    defender,
+    identity,
+    jit,
+    jit_scope,
+    load_balancers,
+    network,
+    other_roads,
+    principals,
+    stack,
+    templates,
+    workflow,
+    workflow_gaps,
+)
 from .guard import guarded
 
 PACK_NAME = "azure-jit-guardrails"
@@ -28,6 +43,13 @@ _ALL: list[Policy] = [
     *workflow.POLICIES,
     *stack.POLICIES,
     *jit_scope.POLICIES,
+    # Other roads to an open management port (issue 16).
+    *other_roads.POLICIES,
+    *load_balancers.POLICIES,
+    *templates.POLICIES,
+    *principals.POLICIES,
+    *workflow_gaps.POLICIES,
+    *coverage.POLICIES,
 ]
 
 

@@ -29,7 +29,10 @@ from .props import arm_id_parts, as_list, is_type, is_unknown, plain, raise_if_u
 from .vm_network import VM_TYPE, Named, index_network, named, named_from_id, state, vm_nsg_problems
 
 DEFAULT_OPT_OUT_TAG = "jit-exempt-reason"
-PLACEHOLDER_REASONS = frozenset({"true", "yes", "y", "1", "x", "-", "n/a", "na", "none", "todo", "tbd", "exempt"})
+PLACEHOLDER_REASONS = frozenset(
+    {"true", "yes", "y", "1", "x", "-", "n/a", "na", "none", "todo", "tbd", "exempt"}
+    | {"false", "no", "n", "0", "off", "on", "null", "disabled", "enabled"}  # flags, not reasons (issue 16)
+)
 
 
 def require_any(args: StackValidationArgs, what: str, *types: str) -> None:

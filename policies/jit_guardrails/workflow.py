@@ -19,6 +19,7 @@ from pulumi_policy import (
 from .docs import policy_url
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, resource_name, settings
 from .sources import SOURCE_CONFIG_SCHEMA, internet_wide_findings, limits_from, source_defaults
+from .workflow_gaps import extra_secret_findings, only_interpolates, public_parameters
 
 WORKFLOW_TYPE = "azure-native:logic:Workflow"
 DEFAULT_ARM_HOSTS = (
@@ -84,7 +85,11 @@ def walk_actions(actions: Any, path: str = "actions") -> Iterator[tuple[str, Map
 def _literal(value: Any) -> bool:
     # A workflow expression (`@parameters('x')`, `@{...}`) is a reference, not a stored secret.
     return (
-        isinstance(value, str) and bool(value.strip()) and not value.lstrip().startswith("@") and not is_unknown(value)
+        isinstance(value, str)
+        and bool(value.strip())
+        and not value.lstrip().startswith("@")
+        and not is_unknown(value)
+        and not only_interpolates(value)
     )
 
 
@@ -142,7 +147,10 @@ def check_managed_identity(args: ResourceValidationArgs, report_violation: Repor
                 f"{('authentication ' + repr(kind)) if kind else 'no authentication'}, not its managed identity.",
                 None,
             )
-    for path in secret_findings(definition) + secret_findings(props.get("parameters"), "parameters"):
+    paths = secret_findings(definition) + secret_findings(public_parameters(props.get("parameters")), "parameters")
+    seen = {path.split(" ")[0] for path in paths}
+    paths += [p for p in extra_secret_findings(definition, props.get("parameters")) if p.split(" ")[0] not in seen]
+    for path in paths:
         report_violation(
             f"Workflow '{name}' stores a credential in {path}. Anyone who can read the workflow can read it.",
             None,

@@ -31,6 +31,15 @@ DEFAULT_LEVELS = {
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
     "jit-policy-vm-in-scope": "mandatory",
+    "avnm-admin-rule-no-public-management": "mandatory",
+    "firewall-dnat-no-public-management": "mandatory",
+    "lb-no-public-management-nat": "mandatory",
+    "arm-deployment-guardrails": "mandatory",
+    "generic-resource-guardrails": "mandatory",
+    "jit-principal-effective-permissions": "mandatory",
+    "workflow-request-trigger-refuses-sas": "mandatory",
+    "jit-entry-covers-management-ports": "mandatory",
+    "subnet-single-owner": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -39,6 +48,10 @@ STACK_POLICIES = {
     "vm-has-nsg",
     "jit-policy-single-writer",
     "jit-policy-vm-in-scope",
+    "lb-no-public-management-nat",
+    "jit-principal-effective-permissions",
+    "jit-entry-covers-management-ports",
+    "subnet-single-owner",
 }
 
 
