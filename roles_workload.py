@@ -15,7 +15,13 @@ import pulumi
 from pulumi_azure_native import authorization, network, resources
 
 from azure_jit_access import validation
-from azure_jit_access.existing_vm import ExistingVm, ExistingVmGuard, ExistingVmGuardArgs, resolve_existing_vm
+from azure_jit_access.existing_vm import (
+    ExistingVm,
+    ExistingVmGuard,
+    ExistingVmGuardArgs,
+    refuse_managed_nsgs,
+    resolve_existing_vm,
+)
 from azure_jit_access.jit_policy import JitAccessPolicy, JitVirtualMachine, resolve_policy
 from azure_jit_access.requester_role import RoleAssignee, validate_assignee
 from azure_jit_access.rules.names import owned_name, owner_label, role_assignment_name
@@ -63,10 +69,13 @@ def assign_to_policies(entries: list[tuple[str, str, str, str]]) -> dict[tuple[s
         key = policy_key(group, location)
         if vm_id.lower() in seen:
             first_key, first_where = seen[vm_id.lower()]
-            twice = "twice by the same JIT policy" if first_key == key else "by two JIT policies"
+            twice = (
+                f"twice by the same JIT policy ({'/'.join(key)})"
+                if first_key == key
+                else f"by two JIT policies ({'/'.join(first_key)} and {'/'.join(key)})"
+            )
             raise ValueError(
-                f"{where}: {vm_id} is already listed at {first_where}: a VM is listed {twice} "
-                f"({'/'.join(first_key)} and {'/'.join(key)}); Azure keeps one entry per VM: list it once"
+                f"{where}: {vm_id} is already listed at {first_where}: a VM is listed {twice}; list it once"
             )
         seen[vm_id.lower()] = (key, where)
         policies.setdefault(key, []).append(vm_id)
@@ -114,13 +123,17 @@ def resolve_workload_config(values: dict, *, project: str, stack: str, subscript
         planned.append((entry, resolved.resource_group, resolved.location, where))
     if not planned:
         raise ValueError(f"{NAMESPACE}:resourceGroups / existingVms: a workload stack protects at least one VM")
-    names = [entry.vm_name.lower() for entry, *_ in planned]
-    for (entry, _, _, where), name in zip(planned, names, strict=True):
-        if names.count(name) > 1:
+    assign_to_policies([(entry.vm_id, group, location, where) for entry, group, location, where in planned])
+    seen_names: set[str] = set()
+    for entry, _, _, where in planned:
+        if entry.vm_name.lower() in seen_names:
             raise ValueError(
                 f"{where}: a VM named {entry.vm_name!r} is listed twice in this stack; VM names are unique"
             )
-    assign_to_policies([(entry.vm_id, group, location, where) for entry, group, location, where in planned])
+        seen_names.add(entry.vm_name.lower())
+    refuse_managed_nsgs(
+        [resolve_existing_vm(vm) for vm in existing], managed_nsg_ids(groups), f"{NAMESPACE}:existingVms"
+    )
     sources = values.get("allowedSourcePrefixes") or []
     if not sources:
         raise ValueError(
@@ -152,6 +165,17 @@ def resolve_workload_config(values: dict, *, project: str, stack: str, subscript
     )
 
 
+def managed_nsg_ids(groups: list[WorkloadGroup]) -> dict[str, str]:
+    """The ids (lowered) of the NSGs this stack creates (`JitProtectedVm` names them `<vm>-nsg`), to their VM."""
+    return {
+        f"{group.placement.group_id}/providers/Microsoft.Network/networkSecurityGroups/{vm.vm_name}-nsg".lower(): (
+            vm.vm_name
+        )
+        for group in groups
+        for vm in group.vms
+    }
+
+
 def _group_ids(values: dict) -> list[str]:
     group_ids = values.get("requesterGroupIds") or []
     for index, group_id in enumerate(group_ids):
@@ -171,7 +195,6 @@ def build_workload(config: WorkloadConfig) -> None:
     group_names: dict[str, pulumi.Input[str]] = {}
     plain_names: dict[str, str] = {}
     vm_ids: dict[str, pulumi.Output[str]] = {}
-    managed_nsgs: dict[str, str] = {}
     for group in config.groups:
         place = group.placement
         label = place.group
@@ -201,10 +224,10 @@ def build_workload(config: WorkloadConfig) -> None:
             )
             members[policy_key(place.group, place.location)].append(protected)
             vm_ids[vm.vm_name] = protected.vm_id
-            nsg_id = f"/subscriptions/{place.subscription}/resourceGroups/{place.group}/providers/"
-            managed_nsgs[f"{nsg_id}Microsoft.Network/networkSecurityGroups/{vm.vm_name}-nsg".lower()] = vm.vm_name
     if config.existing:
-        guard = ExistingVmGuard("existing", ExistingVmGuardArgs(vms=config.existing, managed_nsg_ids=managed_nsgs))
+        guard = ExistingVmGuard(
+            "existing", ExistingVmGuardArgs(vms=config.existing, managed_nsg_ids=managed_nsg_ids(config.groups))
+        )
         for vm, entry in zip(guard.resolved, guard.jit_entries, strict=True):
             members[policy_key(vm.resource_group, vm.location)].append(entry)
             group_names.setdefault(vm.resource_group.lower(), vm.resource_group)
