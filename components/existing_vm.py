@@ -66,7 +66,12 @@ def resolve_existing_vm(vm: ExistingVm, field_name: str = "existing_vm") -> Reso
         )
     nsgs: list[str] = []
     for index, nsg_id in enumerate(vm.nsg_ids):
-        _parse(nsg_id, "Microsoft.Network", "networkSecurityGroups", f"{field_name}.nsgIds[{index}]")
+        nsg = _parse(nsg_id, "Microsoft.Network", "networkSecurityGroups", f"{field_name}.nsgIds[{index}]")
+        if str(nsg.subscription).lower() != str(parsed.subscription).lower():
+            # A NIC or subnet can only use an NSG of its own subscription, and the rules are written there.
+            raise ValueError(
+                f"{field_name}.nsgIds[{index}]: {nsg_id} is not in the VM's subscription {parsed.subscription}"
+            )
         if nsg_id.lower() in (n.lower() for n in nsgs):
             raise ValueError(f"{field_name}.nsgIds[{index}]: {nsg_id} is listed twice")
         nsgs.append(nsg_id.strip())
@@ -77,7 +82,7 @@ def resolve_existing_vm(vm: ExistingVm, field_name: str = "existing_vm") -> Reso
         name=str(parsed.name),
         resource_group=str(parsed.resource_group),
         subscription=str(parsed.subscription),
-        location=vm.location.strip().lower(),
+        location=vm.location.strip().lower().replace(" ", ""),
         ports=tuple(ports),
         nsg_ids=tuple(nsgs),
     )
@@ -142,6 +147,8 @@ class ExistingVmGuardArgs:
 
 class ExistingVmGuard(pulumi.ComponentResource):
     """Standalone Deny rules for the management ports on existing NSGs, and the VMs' JIT policy entries.
+
+    The rules are written through the component's provider: it must be the VMs' subscription.
 
     guard = ExistingVmGuard("legacy", ExistingVmGuardArgs(vms=[ExistingVm(vm_id, "westeurope", nsg_ids=[nsg])]))
     JitAccessPolicy("jit", JitAccessPolicyArgs(..., virtual_machines=guard.jit_entries))
