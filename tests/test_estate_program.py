@@ -303,7 +303,7 @@ GROUP_B = GROUP.replace("rg-a", "rg-b")
         ),
         (
             "workload-a",
-            [f"{NS}:existingVms=[{EXISTING.replace(SUB_A, SUB_B, 1) % 'n1'}]"],
+            [f"{NS}:existingVms=[{EXISTING.replace(SUB_A, SUB_B) % 'n1'}]"],
             f"azure-jit-access:existingVms[0].id: the VM is in subscription {SUB_B}, this stack deploys to {SUB_A}",
         ),
         (
