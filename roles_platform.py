@@ -109,10 +109,26 @@ def build_platform(config: PlatformConfig) -> None:
     group = resources.ResourceGroup(
         "rg", resource_group_name=config.resource_group_name, location=config.location, tags=config.tags or None
     )
+    providers = {sub: azure_native.Provider(f"subscription-{sub}", subscription_id=sub) for sub in config.subscriptions}
+    roles = {
+        sub: JitRequesterRole(
+            f"requester-{sub}",
+            JitRequesterRoleArgs(
+                assignable_scopes=[f"/subscriptions/{sub}"],
+                allow_subscription_scope=True,
+                portal=config.requester_portal,
+                role_name=f"JIT VM Access Requester ({config.owner}, {sub})",
+            ),
+            opts=pulumi.ResourceOptions(provider=providers[sub]),
+        )
+        for sub in config.subscriptions
+    }
     audit = None
     if config.audit is not None:
-        # The activity-log export is per subscription, below; the component's own would cover one only.
-        audit_args = config.audit.args(resource_group_name=group.name)
+        # The activity-log export is per subscription, below; the component's own would cover one only. Its
+        # "requester role assigned" alert takes one role: the first subscription's (docs/estate.md).
+        first_role = roles[config.subscriptions[0]].role_definition_guid
+        audit_args = config.audit.args(resource_group_name=group.name, requester_role=first_role)
         audit_args.export_activity_log = False
         audit = JitAuditTrail("audit", audit_args)
         pulumi.export("auditWorkspaceId", audit.workspace_id)
@@ -123,10 +139,9 @@ def build_platform(config: PlatformConfig) -> None:
         pulumi.export(
             "wildcardPolicyAssignmentIds", {"nsg": guardrails.nsg_assignment_id, "jit": guardrails.jit_assignment_id}
         )
-    role_ids, pricing_ids, assignment_ids = {}, {}, {}
+    pricing_ids, assignment_ids = {}, {}
     for sub in config.subscriptions:
-        provider = azure_native.Provider(f"subscription-{sub}", subscription_id=sub)
-        opts = pulumi.ResourceOptions(provider=provider)
+        opts = pulumi.ResourceOptions(provider=providers[sub])
         defender = DefenderForServers(
             f"defender-{sub}",
             DefenderForServersArgs(
@@ -137,18 +152,7 @@ def build_platform(config: PlatformConfig) -> None:
             ),
             opts=opts,
         )
-        role = JitRequesterRole(
-            f"requester-{sub}",
-            JitRequesterRoleArgs(
-                assignable_scopes=[f"/subscriptions/{sub}"],
-                allow_subscription_scope=True,
-                portal=config.requester_portal,
-                role_name=f"JIT VM Access Requester ({config.owner}, {sub})",
-            ),
-            opts=opts,
-        )
         pricing_ids[sub] = defender.pricing_id
-        role_ids[sub] = role.role_definition_id
         if not config.management_group_id:
             guardrails = _guardrails(config, f"/subscriptions/{sub}", opts)
             assignment_ids[sub] = {"nsg": guardrails.nsg_assignment_id, "jit": guardrails.jit_assignment_id}
@@ -164,7 +168,7 @@ def build_platform(config: PlatformConfig) -> None:
         pulumi.export("wildcardPolicyAssignmentIds", assignment_ids)
     pulumi.export("role", PLATFORM)
     pulumi.export("subscriptions", config.subscriptions)
-    pulumi.export("requesterRoleIds", role_ids)
+    pulumi.export("requesterRoleIds", {sub: role.role_definition_id for sub, role in roles.items()})
     pulumi.export("defenderPricingIds", pricing_ids)
 
 
