@@ -199,6 +199,13 @@ def render_estate_markdown(result: EstateResult) -> str:
                 "The preview failed (exit status 2): run `jit preview --stack " + run.stack + "` for the error."
             )
             continue
+        counts: dict[str, int] = {}
+        for resource in run.report.get("resources", []):
+            if not resource["type"].startswith(NOT_AZURE):
+                counts[resource["type"]] = counts.get(resource["type"], 0) + 1
+        lines += [f"<details><summary>{sum(counts.values())} resources by type</summary>", ""]
+        lines += ["| Type | Count |", "|---|---:|"] + [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
+        lines += ["", "</details>", ""]
         if not violations:
             lines.append("No policy violations.")
         else:

@@ -21,14 +21,20 @@ def test_the_combined_report_has_one_table_row_per_stack_and_escapes_violation_m
         "urn": "urn:pulumi:w::azure-jit-access::azure-native:network:SecurityRule::open",
         "message": "port 22 | open to *\nfix it",
     }
-    report = {"resources": [], "summary": {"resources": 3, "mandatory": 1, "advisory": 0}, "violations": [violation]}
+    rule = {"type": "azure-native:network:SecurityRule", "name": "open", "id": "/x"}
+    report = {
+        "resources": [rule, rule],
+        "summary": {"resources": 3, "mandatory": 1, "advisory": 0},
+        "violations": [violation],
+    }
     runs = [
         StackRun("platform", "platform", 0, {"resources": [], "summary": {"resources": 40, "mandatory": 0}}),
         StackRun("w", "workload", 1, report),
     ]
     text = render_estate_markdown(EstateResult("azure-jit-access", runs, ["Azure id /x is claimed by 2 resources"]))
     _, html = render_gfm(text)
-    summary, violations = html.split("<table>")[1:3]
+    summary, _platform_types, types, violations = html.split("<table>")[1:5]
+    assert '<td><code>azure-native:network:SecurityRule</code></td>\n<td style="text-align:right">2</td>' in types
     assert summary.count("<tr>") == 3 and "<td>mandatory violation (1)</td>" in summary
     assert violations.count("<tr>") == 2 and "port 22 | open to * fix it" in violations
     assert "<li>Azure id /x is claimed by 2 resources</li>" in html
