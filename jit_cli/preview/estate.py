@@ -225,8 +225,13 @@ def run_estate(args: argparse.Namespace) -> int:
     if not (Path(args.program) / "Pulumi.yaml").is_file():
         sys.stderr.write(f"error: --program {args.program}: no Pulumi.yaml there\n")
         return 2
-    with tempfile.TemporaryDirectory(prefix="jit-estate-") as workdir:
-        result = run_estate_previews(args, Path(workdir))
+    try:
+        with tempfile.TemporaryDirectory(prefix="jit-estate-") as workdir:
+            result = run_estate_previews(args, Path(workdir))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as err:
+        # A stack file that is not YAML, or a Pulumi.yaml without a name: the estate cannot be listed.
+        sys.stderr.write(f"error: --all-stacks: cannot read the project's stack files: {type(err).__name__}: {err}\n")
+        return 2
     if args.format == "json":
         report = json.dumps(
             {

@@ -166,3 +166,11 @@ def test_a_broken_stack_makes_the_estate_exit_2(tmp_path, capsys):
 def test_all_stacks_refuses_a_single_stack_flag(capsys):
     assert main(["preview", "--all-stacks", "--stack", "platform"]) == 2
     assert "--all-stacks previews every stack of the project: drop --stack" in capsys.readouterr().err
+
+
+def test_a_stack_file_that_is_not_yaml_is_a_clear_error(tmp_path, capsys):
+    _project(tmp_path, {"w1": {"role": "workload"}})
+    (tmp_path / "Pulumi.broken.yaml").write_text("config: [unclosed\n")
+    assert main(["preview", "--all-stacks", "--program", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --all-stacks: cannot read the project's stack files: ") and "Traceback" not in err
