@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Microsoft's parsers for the fidelity gate (tests/fidelity), pinned by package-lock.json.
+NODE_DIR := tests/fidelity/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 STACK ?= dev
 
 .PHONY: install preview test lint bench clean
@@ -13,13 +16,17 @@ $(STAMP): pyproject.toml requirements.txt policies/requirements.txt tests/markdo
 	npm ci --prefix tests/markdown/node --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack.
+install: $(STAMP) $(NODE_STAMP)
+
+## The main job on a fresh machine: preview the dev stack offline with the guardrail policy pack and Azure's schemas.
 preview: $(STAMP)
-	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies
+	$(VENV)/bin/jit preview --stack $(STACK) --policy-pack policies --validate
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -27,6 +34,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/fleet.py
+	$(PY) benchmarks/pack_scaling.py
+	$(PY) benchmarks/pack.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info $(NODE_DIR)/node_modules

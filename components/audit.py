@@ -363,7 +363,9 @@ class JitAuditTrail(pulumi.ComponentResource):
                     monitor.ConditionArgs(
                         query=query,
                         time_aggregation=monitor.TimeAggregation.COUNT,
-                        operator=monitor.ConditionOperator.GREATER_THAN,
+                        # scheduledQueryRules takes Equals|GreaterThan|... (ARM schema 2025-01-01-preview); the typed
+                        # `ConditionOperator` is another API's enum ("gt"), refused by ARM; `Operator` is right.
+                        operator=monitor.Operator.GREATER_THAN,
                         threshold=0,
                         # One alert per request (not one per run): every dimension value combination alerts alone.
                         dimensions=[

@@ -178,6 +178,9 @@ def privileged_changes_query(requester_role: str | None = None, since: str | Non
         f"        | where RuleSources matches regex @'{WILDCARD_SOURCE_REGEX}'\n"
         "        | summarize WildcardRules = make_set(tostring(Rule.name))\n"
         "    )\n"
+        # summarize without `by` yields one row with an empty set even when no rule matched (summarize docs):
+        # without this filter every NSG write would raise the severity-1 alert.
+        "    | where array_length(WildcardRules) > 0\n"
         '    | extend Finding = "Inbound allow rule from any source", Detail = strcat_array(WildcardRules, ", ")'
     )
     branches.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from azure_jit_access import validation
 
@@ -102,12 +103,20 @@ def validate_extra_rules(rules: Sequence[NsgRule], management_ports: Sequence[in
     return tuple(rules)
 
 
-def rule_args(rule: NsgRule) -> dict:
-    """Keyword arguments of `network.SecurityRule` for the rule's ports and sources."""
+class SingleOrMany(NamedTuple):
+    """One value for the singular property, or several for the plural one; the other is None."""
+
+    single: str | None
+    many: list[str] | None
+
+
+def _single_or_many(values: list[str]) -> SingleOrMany:
+    return SingleOrMany(values[0], None) if len(values) == 1 else SingleOrMany(None, values)
+
+
+def rule_fields(rule: NsgRule) -> tuple[SingleOrMany, SingleOrMany]:
+    """The rule's destination ports and sources, each in the singular or plural `network.SecurityRule` field."""
     # The singular forms are required for one entry: the plural `sourceAddressPrefixes` refuses service tags.
     ports = [str(p) for p in rule.destination_port_ranges]
     sources = [str(s).strip() for s in rule.source_address_prefixes]
-    return {
-        **({"destination_port_range": ports[0]} if len(ports) == 1 else {"destination_port_ranges": ports}),
-        **({"source_address_prefix": sources[0]} if len(sources) == 1 else {"source_address_prefixes": sources}),
-    }
+    return _single_or_many(ports), _single_or_many(sources)

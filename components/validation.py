@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from azure_jit_access.rules.durations import JIT_MAXIMUM, JIT_MINIMUM, jit_duration_problem, whole_minutes
@@ -118,7 +119,7 @@ def validate_source_prefixes(entries: object, field: str) -> list[str]:
             "source would let requesters open the port from anywhere"
         )
     checked = [validate_source_prefix(entry, f"{field}[{index}]") for index, entry in enumerate(values)]
-    duplicates = sorted({value for value in checked if checked.count(value) > 1})
+    duplicates = sorted(value for value, seen in Counter(checked).items() if seen > 1)  # linear: issue 18
     if duplicates:
         raise ValueError(f"{field}: duplicate sources {duplicates}; list each source once")
     findings = internet_wide_findings(checked)
@@ -174,7 +175,7 @@ def validate_ports(values: object, field: str, allow_empty: bool = False) -> lis
     ports = [validate_port(value, f"{field}[{index}]") for index, value in enumerate(values)]
     if not ports and not allow_empty:
         raise ValueError(f"{field}: at least one port is required")
-    duplicates = sorted({port for port in ports if ports.count(port) > 1})
+    duplicates = sorted(port for port, seen in Counter(ports).items() if seen > 1)
     if duplicates:
         raise ValueError(f"{field}: duplicate ports {duplicates}; list each port once")
     return ports

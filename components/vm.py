@@ -29,7 +29,7 @@ from pulumi_azure_native import compute, network
 
 from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
-from azure_jit_access.nsg_rules import NsgRule, rule_args, validate_extra_rules
+from azure_jit_access.nsg_rules import NsgRule, rule_fields, validate_extra_rules
 
 DENY_PRIORITY_BASE, DENY_PRIORITY_MAX = 4000, 4095
 DEFAULT_PORTS = {"linux": (22,), "windows": (3389,)}
@@ -130,6 +130,9 @@ def resolve_vm_settings(name: str, args: JitProtectedVmArgs) -> VmSettings:
     missing = [k for k in ("publisher", "offer", "sku", "version") if not image.get(k)]
     if missing:
         raise ValueError(f"image: missing {missing}; give publisher, offer, sku and version (e.g. 'latest')")
+    extra = sorted(set(image) - {"publisher", "offer", "sku", "version"})
+    if extra:
+        raise ValueError(f"image: unknown key(s) {extra}; give only publisher, offer, sku and version")
     if not isinstance(args.size, str) or not args.size.startswith(("Standard_", "Basic_")):
         raise ValueError(f"size: {args.size!r} is not a VM size such as 'Standard_B2s'")
     rules = validate_extra_rules(list(args.extra_rules), ports)
@@ -181,15 +184,17 @@ class JitProtectedVm(pulumi.ComponentResource):
         )
         self.settings = settings
         child = pulumi.ResourceOptions(parent=self)
-        common = {
-            "resource_group_name": args.resource_group_name,
-            "location": args.location,
-            "tags": settings.tags or None,
-        }
+        # Passed by name to every child, never splatted: a `**dict` switches off the SDK's typed arguments.
+        group, location, tags = args.resource_group_name, args.location, settings.tags or None
         vm_name = settings.vm_name
 
         nsg = network.NetworkSecurityGroup(
-            f"{name}-nsg", network_security_group_name=f"{vm_name}-nsg", **common, opts=child
+            f"{name}-nsg",
+            network_security_group_name=f"{vm_name}-nsg",
+            resource_group_name=group,
+            location=location,
+            tags=tags,
+            opts=child,
         )
         # One PUT at a time: concurrent rule writes to one NSG fail with AnotherOperationInProgress
         # (Azure/azure-sdk-for-python#556), so each rule waits for the previous one.
@@ -215,6 +220,7 @@ class JitProtectedVm(pulumi.ComponentResource):
             denies.append(rule)
             previous = [rule]
         for rule_spec in settings.extra_rules:
+            ports, sources = rule_fields(rule_spec)
             rule = network.SecurityRule(
                 f"{name}-rule-{rule_spec.name}",
                 resource_group_name=args.resource_group_name,
@@ -227,7 +233,10 @@ class JitProtectedVm(pulumi.ComponentResource):
                 source_port_range="*",
                 destination_address_prefix="*",
                 description=rule_spec.description,
-                **rule_args(rule_spec),
+                destination_port_range=ports.single,
+                destination_port_ranges=ports.many,
+                source_address_prefix=sources.single,
+                source_address_prefixes=sources.many,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
             )
             previous = [rule]
@@ -237,7 +246,9 @@ class JitProtectedVm(pulumi.ComponentResource):
             pip = network.PublicIPAddress(
                 f"{name}-pip",
                 public_ip_address_name=f"{vm_name}-pip",
-                **common,
+                resource_group_name=group,
+                location=location,
+                tags=tags,
                 sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
                 public_ip_allocation_method="Static",
                 public_ip_address_version="IPv4",
@@ -246,7 +257,9 @@ class JitProtectedVm(pulumi.ComponentResource):
         nic = network.NetworkInterface(
             f"{name}-nic",
             network_interface_name=f"{vm_name}-nic",
-            **common,
+            resource_group_name=group,
+            location=location,
+            tags=tags,
             network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
             ip_configurations=[
                 network.NetworkInterfaceIPConfigurationArgs(
@@ -276,11 +289,18 @@ class JitProtectedVm(pulumi.ComponentResource):
         vm = compute.VirtualMachine(
             f"{name}-vm",
             vm_name=vm_name,
-            **common,
+            resource_group_name=group,
+            location=location,
+            tags=tags,
             hardware_profile=compute.HardwareProfileArgs(vm_size=settings.size),
             os_profile=self._os_profile(settings, password),
             storage_profile=compute.StorageProfileArgs(
-                image_reference=compute.ImageReferenceArgs(**settings.image),
+                image_reference=compute.ImageReferenceArgs(
+                    publisher=settings.image["publisher"],
+                    offer=settings.image["offer"],
+                    sku=settings.image["sku"],
+                    version=settings.image["version"],
+                ),
                 os_disk=compute.OSDiskArgs(
                     name=f"{vm_name}-osdisk",
                     create_option="FromImage",

@@ -154,7 +154,7 @@ def _covers_management_port(port_range: str, name: str) -> dict[str, Any]:
         "count": {
             "value": "[parameters('managementPorts')]",
             "name": name,
-            "where": {"value": f"[{port_covers_expression(port_range, f'current({name!r})')}]", "equals": True},
+            "where": {"value": f"[{port_covers_expression(port_range, f'current({name!r})')}]", "equals": "true"},
         },
         "greater": 0,
     }

@@ -112,7 +112,9 @@ def test_the_check_would_catch_two_all_in_one_stacks_in_one_subscription():
 
 
 def test_dev_is_unchanged_resource_for_resource():
-    # Golden recorded from main before the estate roles (commit d0301ca): URNs, inputs, options, outputs.
+    # Golden recorded from main without the estate roles (commit 8a9d489): URNs, inputs, options, outputs.
+    # A change that alters dev on purpose re-records it from its own `jit preview --stack dev --format json`
+    # (resources without `source`, and outputs) and says why in the CHANGELOG.
     golden = json.loads((ROOT / "tests" / "golden" / "dev-preview.json").read_text())
     doc = render.to_json_document(run_program(ROOT, "dev"))
     assert [{k: v for k, v in r.items() if k != "source"} for r in doc["resources"]] == golden["resources"]

@@ -65,6 +65,15 @@ def test_fork_comments_never_check_out_fork_code():
     assert not any(s.get("uses", "").startswith("actions/checkout") for s in steps)
 
 
+def test_pull_requests_upload_the_policy_violations_as_sarif():
+    job = load("pull-request.yml")["jobs"]["offline-preview"]
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "--format sarif --output jit-preview.sarif" in runs
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "jit-preview.sarif"
+    assert job["permissions"]["security-events"] == "write"
+
+
 def test_every_job_and_preview_is_bounded_in_time():
     # A looping program or policy must fail the job, not hold the runner for GitHub's 6-hour default.
     for path in sorted(WORKFLOWS.glob("*.yml")):

@@ -17,6 +17,7 @@ from azure_jit_access.approval.language import (
     all_of,
     body,
     call,
+    empty_array,
     html_text,
     interpolated,
     lit,
@@ -64,7 +65,7 @@ def outcome_action(timeout: str) -> dict[str, object]:
     approver, selected = _approver(), _selected()
     is_self = all_of(
         call("not", call("empty", approver)),
-        call("contains", call("coalesce", request_field("requesterAliases"), call("createArray")), approver),
+        call("contains", call("coalesce", request_field("requesterAliases"), empty_array()), approver),
     )
     approved = all_of(call("equals", selected, lit(APPROVE)), call("not", call("empty", approver)))
     rejected = call("equals", selected, lit(REJECT))

@@ -36,6 +36,11 @@ def call(function: str, *args: str) -> str:
     return f"{function}({', '.join(args)})"
 
 
+def empty_array() -> str:
+    """The empty array. `createArray()` needs at least one item (workflow function reference), `json('[]')` not."""
+    return call("json", lit("[]"))
+
+
 def prop(expression: str, key: str | int) -> str:
     """Null-safe property or index access: `x?['key']` (null when `x` is null or has no such key)."""
     return f"{expression}?[{lit(key)}]"

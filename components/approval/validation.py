@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from azure_jit_access.approval.language import (
     all_of,
     call,
+    empty_array,
     index,
     lit,
     lookup,
@@ -235,7 +236,7 @@ def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
     checks = [
         (call("contains", _field("requester"), lit("@")), lit(REASON_NO_REQUESTER)),
         (call("contains", parameters(VM_RULES_PARAMETER), call("toLower", _field("vm"))), lit(REASON_VM)),
-        (call("contains", call("coalesce", _vm_rule("ports"), call("createArray")), _field("port")), lit(REASON_PORT)),
+        (call("contains", call("coalesce", _vm_rule("ports"), empty_array()), _field("port")), lit(REASON_PORT)),
     ]
     if spec.bastion_source_prefixes:
         allowed = call("createArray", *[lit(p) for p in spec.bastion_source_prefixes])

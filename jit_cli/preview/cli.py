@@ -2,8 +2,9 @@
 
 Exit status (pinned): 0 no mandatory violation, 1 at least one mandatory violation, 2 the program, its
 config or a policy pack is broken, exits early (any `SystemExit`, even `sys.exit(0)`), runs out of time
-(`--timeout`, `--policy-timeout`) or the report cannot be written (a short message; the traceback only with
---debug). Exit 0 is only ever returned after every policy ran on every resource.
+(`--timeout`, `--policy-timeout`), the report cannot be written, or `--validate` found an Azure schema
+error (a short message; the traceback only with --debug). Exit 0 is only ever returned after every policy
+ran on every resource.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ EXAMPLES = """examples:
   jit preview --stack bastion --format markdown --output preview.md
   jit preview --program ../other-project --policy-pack policies --config azure-native:location=westus3
   jit preview --format json | jq '.violations'
+  jit preview --validate                        # also check every resource against Azure's ARM schemas
   jit preview --timeout 120 --policy-timeout 10   # a CI job: never hang
   jit preview --all-stacks --format markdown --output estate.md   # every stack, platform first
 
 exit status: 0 no mandatory violation (every policy ran), 1 a mandatory violation, 2 the program, its config
-or a pack is broken, exits early, runs out of time, or the report cannot be written.
+or a pack is broken, exits early, runs out of time, the report cannot be written, or --validate
+found an Azure schema error.
 """
 
 
@@ -78,6 +81,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="compare with an earlier `jit preview --format json` (e.g. of the base branch)",
     )
     parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="check every azure-native resource against Microsoft's ARM resource schema of the API version "
+        "the installed SDK uses; any error exits 2, as `pulumi preview` fails on a provider check",
+    )
+    parser.add_argument(
         "--stack-outputs",
         action="append",
         default=[],
@@ -98,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fail (exit 2) on what the offline preview cannot do as the CLI would (remote components), "
         "instead of warning",
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text")
     parser.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     parser.add_argument(
         "--timeout",
@@ -245,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
     from azure_jit_access.cli.preview import compare as compare_mod
-    from azure_jit_access.cli.preview import markdown, render
+    from azure_jit_access.cli.preview import markdown, render, sarif
     from azure_jit_access.cli.preview import packs as pack_mod
     from azure_jit_access.cli.preview.engine import ProgramError, configure_stack_settings, run_project
     from azure_jit_access.cli.preview.project_config import ConfigError, load_project
@@ -316,12 +325,25 @@ def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
     except Exception as err:  # noqa: BLE001 - a crashing policy must not look like a pass
         return _fail(f"a policy raised instead of reporting: {type(err).__name__}: {err}", err, args.debug)
 
+    if args.validate:
+        from azure_jit_access.cli.preview import validate
+
+        if not validate.ARM_SCHEMAS.is_dir():
+            return _fail(
+                f"--validate needs the vendored ARM schemas in {validate.ARM_SCHEMAS}; install azure-jit-access "
+                "from a source checkout (pip install -e .), where references/ is present",
+                None,
+                args.debug,
+            )
+        result.validation = validate.validate_resources(result.resources, project.program_dir, project.main)
+
     limits.phase = "while writing the report"
     try:
         changes = compare_mod.compare(base, render.to_json_document(result)) if base is not None else None
     except (KeyError, TypeError, AttributeError, ValueError) as err:
         return _fail(f"--compare {args.compare}: not a `jit preview --format json` report ({err!r})", err, args.debug)
     renderers = {"text": render.render_text, "json": render.render_json, "markdown": markdown.render_markdown}
+    renderers["sarif"] = sarif.sarif_renderer(loaded, project.main, project.program_dir)
     report = renderers[args.format](result, changes)
     if args.output:
         try:
@@ -331,4 +353,7 @@ def _run(args: argparse.Namespace, limits: TimeLimits) -> int:
         sys.stderr.write(render.summary_line(result, changes) + f" Report written to {args.output}.\n")
     else:
         sys.stdout.write(report)
+    if result.validation is not None and result.validation.issues:
+        sys.stderr.write(f"error: {len(result.validation.issues)} Azure schema error(s) (--validate), see the report\n")
+        return 2
     return 1 if any(v.enforcement == "mandatory" for v in result.violations) else 0

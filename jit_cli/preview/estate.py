@@ -88,6 +88,7 @@ def _common_flags(args: argparse.Namespace) -> list[str]:
         flags += ["--stack-outputs", pair]
     for pair in args.stack_tag:
         flags += ["--stack-tag", pair]
+    flags += ["--validate"] if getattr(args, "validate", False) else []
     return flags + (["--strict"] if args.strict else [])
 
 
@@ -221,6 +222,9 @@ def run_estate(args: argparse.Namespace) -> int:
     """Handle `jit preview --all-stacks`: exit status is the worst of the stacks and the estate checks."""
     if args.stack != "dev" or args.compare:
         sys.stderr.write("error: --all-stacks previews every stack of the project: drop --stack and --compare\n")
+        return 2
+    if args.format not in ("text", "json", "markdown"):
+        sys.stderr.write(f"error: --all-stacks writes text, json or markdown, not {args.format}\n")
         return 2
     if not (Path(args.program) / "Pulumi.yaml").is_file():
         sys.stderr.write(f"error: --program {args.program}: no Pulumi.yaml there\n")

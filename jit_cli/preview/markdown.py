@@ -61,6 +61,8 @@ def _headline(result: PreviewResult, changes: Changes | None) -> list[str]:
     if changes is not None:
         c = changes.counts()
         steps = f" · {c['create']} to create, {c['update']} to update, {c['delete']} to delete, {c['same']} unchanged"
+    if result.validation is not None and result.validation.issues:
+        status += f" · ❌ {len(result.validation.issues)} Azure schema error(s) (`--validate`)"
     return [
         f"### `jit preview` · `{result.project}` / `{result.stack}`",
         "",
@@ -80,6 +82,19 @@ def _violation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
         instances = "<br>".join(f"• {_cell(text)}" for text in g.instances)
         rows.append(f"| {g.enforcement} | {policy} | {_cell(where)} | {instances} | {_cell(g.fix)} |")
     return ["#### Policy violations", "", *rows, ""]
+
+
+def _validation_lines(result: PreviewResult, names: dict[str, str]) -> list[str]:
+    if result.validation is None:
+        return []
+    rows = ["| Resource | Source | Path | What is wrong | Reference |", "|---|---|---|---|---|"]
+    for issue in result.validation.issues:
+        rows.append(
+            f"| {_cell(names.get(issue.urn, issue.urn))} | {_cell(issue.source)} | `{issue.path}` | "
+            f"{_cell(issue.message)} | {_cell(issue.reference)} |"
+        )
+    table = rows if result.validation.issues else []
+    return ["#### Azure schema check (`--validate`)", "", *table, "", _cell(result.validation.note()), ""]
 
 
 def _change_lines(changes: Changes | None) -> list[str]:
@@ -149,6 +164,7 @@ def render_markdown(result: PreviewResult, changes: Changes | None = None, limit
         _headline(result, changes) + access_delta,  # the first section is never cut
         access_table,
         _violation_lines(result, names),
+        _validation_lines(result, names),
         _change_lines(changes),
         [title, "", "```mermaid", mermaid(doc, changes), "```", "", LEGEND, ""],
         _details(f"Resources ({len(doc['resources'])})", resource_rows, len(doc["resources"])),

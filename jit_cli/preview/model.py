@@ -74,6 +74,8 @@ class PreviewResult:
     remediations: list[Remediation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """Things the offline preview could not do as the CLI would (remote components, missing stack outputs)."""
+    validation: Any = None
+    """The `--validate` report (`validate.ValidationReport`), None when the schema check did not run."""
     wire_inputs: dict[str, dict] = field(default_factory=dict, repr=False)
     """Per URN, the inputs as the engine sends them to analyzers (secrets still marked)."""
 

@@ -81,10 +81,7 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
         "stack": result.stack,
         "resources": [resource_json(r) for r in result.resources],
         "outputs": outputs,
-        "violations": [
-            {"pack": v.pack, "policy": v.policy, "enforcement": v.enforcement, "urn": v.urn, "message": v.message}
-            for v in sorted_violations(result.violations)
-        ],
+        "violations": [_violation_json(v, result) for v in sorted_violations(result.violations)],
         "summary": summary(result),
     }
     doc["access"] = access_report.access_json(doc, changes)
@@ -95,6 +92,9 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
         ]
     if result.warnings:
         doc["warnings"] = sorted(set(result.warnings))
+    if result.validation is not None:
+        doc["validation"] = [issue.to_json() for issue in result.validation.issues]
+        doc["validationNotChecked"] = dict(sorted(result.validation.not_checked.items()))
     if changes is not None:
         doc["changes"] = changes.to_json()
     return doc
@@ -103,6 +103,23 @@ def to_json_document(result: PreviewResult, changes: Changes | None = None) -> d
 def render_json(result: PreviewResult, changes: Changes | None = None) -> str:
     """JSON text; keys sorted so that equal previews are byte-identical."""
     return json.dumps(to_json_document(result, changes), indent=2, sort_keys=True) + "\n"
+
+
+def _violation_json(violation: Violation, result: PreviewResult) -> dict[str, Any]:
+    """The pinned violation keys, plus the policy's fix and docs link (pulumi-policy metadata) when it has them."""
+    out: dict[str, Any] = {
+        "pack": violation.pack,
+        "policy": violation.policy,
+        "enforcement": violation.enforcement,
+        "urn": violation.urn,
+        "message": violation.message,
+    }
+    doc = result.policy_docs.get(f"{violation.pack}/{violation.policy}")
+    if doc is not None and doc.remediation:
+        out["remediation"] = doc.remediation
+    if doc is not None and doc.url:
+        out["url"] = doc.url
+    return out
 
 
 def sorted_violations(violations: list[Violation]) -> list[Violation]:
@@ -187,5 +204,24 @@ def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
             where = names.get(violation.urn, violation.urn)
             lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({where})")
             lines += [f"        {line}" for line in violation.message.splitlines()]
+            doc = result.policy_docs.get(f"{violation.pack}/{violation.policy}")
+            # The fix and the docs link are the policy's metadata, shown once under its message.
+            if doc is not None and doc.remediation and not violation.message.startswith("can't run policy"):
+                lines.append(f"        How to fix: {doc.remediation}")
+            if doc is not None and doc.url:
+                lines.append(f"        See: {doc.url}")
+    lines += validation_lines(result, names)
     lines += ["", summary_line(result, changes)]
     return "\n".join(lines) + "\n"
+
+
+def validation_lines(result: PreviewResult, names: dict[str | None, str]) -> list[str]:
+    """The `--validate` section of the text report: every schema error, then what was not checked."""
+    if result.validation is None:
+        return []
+    lines = ["", "Azure schema check (--validate):"]
+    for issue in result.validation.issues:
+        where = names.get(issue.urn, issue.urn) + (f" at {issue.source}" if issue.source else "")
+        lines += [f"    [error] {issue.path}  ({where})", f"        {issue.message}", f"        see {issue.reference}"]
+    lines.append(f"    {result.validation.note()}")
+    return lines

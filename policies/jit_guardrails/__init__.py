@@ -10,16 +10,47 @@ At deploy time the same overrides (and each policy's config) come from `--policy
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import defender, identity, jit, network, stack, workflow
+from . import (
+    azure_policy,
+    coverage,
+    defender,
+    identity,
+    jit,
+    jit_scope,
+    load_balancers,
+    network,
+    other_roads,
+    principals,
+    stack,
+    templates,
+    workflow,
+    workflow_gaps,
+)
+from .guard import guarded
 
 PACK_NAME = "azure-jit-guardrails"
 
-_ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES, *stack.POLICIES]
+_ALL: list[Policy] = [
+    *network.POLICIES,
+    *jit.POLICIES,
+    *defender.POLICIES,
+    *identity.POLICIES,
+    *azure_policy.POLICIES,
+    *workflow.POLICIES,
+    *stack.POLICIES,
+    *jit_scope.POLICIES,
+    # Other roads to an open management port (issue 16).
+    *other_roads.POLICIES,
+    *load_balancers.POLICIES,
+    *templates.POLICIES,
+    *principals.POLICIES,
+    *workflow_gaps.POLICIES,
+    *coverage.POLICIES,
+]
 
 
 def policy_names() -> list[str]:
@@ -30,6 +61,9 @@ def policy_names() -> list[str]:
 def all_policies(levels: Mapping[str, str | EnforcementLevel] | None = None) -> list[Policy]:
     """Every policy of the pack; `levels` overrides enforcement (`"all"` first, then per policy name).
 
+    Each policy comes wrapped by `guarded()`: a crash on some input becomes a violation naming the policy and
+    the resource instead of a traceback.
+
     Raises ValueError naming the key for an unknown policy name or level, so a typo never silently leaves a
     policy at its default.
     """
@@ -37,18 +71,18 @@ def all_policies(levels: Mapping[str, str | EnforcementLevel] | None = None) -> 
     unknown = sorted(set(levels) - set(policy_names()) - {"all"})
     if unknown:
         raise ValueError(f"levels names unknown policies {', '.join(unknown)}; known: {', '.join(policy_names())}")
-    policies = []
+    policies: list[Policy] = []
     for policy in _ALL:
         level = levels.get(policy.name, levels.get("all"))
         if level is None:
-            policies.append(policy)
+            policies.append(guarded(policy))
             continue
         try:
             level = level if isinstance(level, EnforcementLevel) else EnforcementLevel(level)
         except ValueError:
             choices = ", ".join(e.value for e in EnforcementLevel)
             raise ValueError(f"levels[{policy.name!r}]: {level!r} is not one of {choices}") from None
-        changed = copy.copy(policy)
+        changed = guarded(policy)
         changed.enforcement_level = level
         policies.append(changed)
     return policies

@@ -10,22 +10,32 @@ deliberately unprotects the plan, instead of a DELETE that Azure refuses at subs
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .props import arm_id_parts, is_type, is_unknown, plain, raise_if_unverified, settings, text
 
 PRICING_TYPE = "azure-native:security:Pricing"
 
 
-def _pricing_name(props: dict, logical_name: str) -> str:
+def _pricing_name(props: Mapping[str, Any], logical_name: str) -> str:
     return text(props.get("pricingName")) or text(props.get("name")) or logical_name
 
 
-def plan_problems(props: dict, require_enforce: bool = False) -> tuple[list[str], list[str]]:
+def plan_problems(props: Mapping[str, Any], require_enforce: bool = False) -> tuple[list[str], list[str]]:
     """(problems, unknown fields) of a VirtualMachines pricing against Standard / P2."""
-    problems, unknown = [], []
+    problems: list[str] = []
+    unknown: list[str] = []
     checks = [("pricingTier", "Standard"), ("subPlan", "P2")] + ([("enforce", "True")] if require_enforce else [])
     for key, wanted in checks:
         value = props.get(key)
@@ -37,10 +47,10 @@ def plan_problems(props: dict, require_enforce: bool = False) -> tuple[list[str]
     return problems, unknown
 
 
-def check_servers_plan_2(args: Any, report_violation: Any) -> None:
+def check_servers_plan_2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `defender-servers-plan-2`."""
     if not is_type(args.resource_type, PRICING_TYPE):
-        return
+        args.not_applicable("not a Defender for Cloud pricing")
     props = plain(args.props)
     name = props.get("pricingName")
     if is_unknown(name):
@@ -52,10 +62,7 @@ def check_servers_plan_2(args: Any, report_violation: Any) -> None:
     if problems:
         report_violation(
             f"Defender pricing 'VirtualMachines' at {text(props.get('scopeId')) or 'its scope'}: "
-            f"{'; '.join(problems)}. JIT VM access is a Defender for Servers Plan 2 feature: set "
-            "pricing_tier='Standard' and sub_plan='P2'"
-            + (" and enforce='True'" if config["requireEnforce"] else "")
-            + ".",
+            f"{'; '.join(problems)}. JIT VM access is a Defender for Servers Plan 2 feature.",
             None,
         )
     raise_if_unverified(unknown, bool(problems))
@@ -71,10 +78,10 @@ def is_subscription_scope(scope_id: Any) -> bool | None:
     return set(parts) == {"subscriptions"}
 
 
-def check_pricing_retained(args: Any, report_violation: Any) -> None:
+def check_pricing_retained(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `defender-pricing-retained`."""
     if not is_type(args.resource_type, PRICING_TYPE):
-        return
+        args.not_applicable("not a Defender for Cloud pricing")
     props = plain(args.props)
     subscription_wide = is_subscription_scope(props.get("scopeId"))
     if subscription_wide is None:
@@ -84,9 +91,7 @@ def check_pricing_retained(args: Any, report_violation: Any) -> None:
     report_violation(
         f"Defender pricing '{_pricing_name(props, args.name)}' at subscription scope "
         f"{text(props.get('scopeId')) or '(scopeId not set)'} is not protected. Deleting it would downgrade every "
-        "server in the subscription (and Azure rejects DELETE at subscription scope). Set "
-        "`opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True)`: CrossGuard cannot see "
-        "retain_on_delete, so protect is what this policy checks.",
+        "server in the subscription (and Azure rejects DELETE at subscription scope).",
         None,
     )
 
@@ -97,6 +102,10 @@ defender_servers_plan_2 = ResourceValidationPolicy(
     "(JIT needs Defender for Servers Plan 2).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_servers_plan_2,
+    severity=Severity.HIGH,
+    remediation_steps="Set pricing_tier='Standard' and sub_plan='P2' on the VirtualMachines pricing (and "
+    "enforce='True' when this policy's requireEnforce is set).",
+    url=policy_url("defender-servers-plan-2"),
     config_schema=PolicyConfigSchema(
         properties={
             "requireEnforce": {
@@ -114,6 +123,11 @@ defender_pricing_retained = ResourceValidationPolicy(
     "drop the plan for the whole subscription.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_pricing_retained,
+    severity=Severity.MEDIUM,
+    remediation_steps="Set `opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True)` (the "
+    "DefenderForServers component does): CrossGuard cannot see retain_on_delete, so protect is what this policy "
+    "checks.",
+    url=policy_url("defender-pricing-retained"),
 )
 
 POLICIES = [defender_servers_plan_2, defender_pricing_retained]

@@ -1,5 +1,6 @@
-"""Authorization: a least-privilege JIT requester role, no privileged roles for automation identities, and
-the deny-wildcard Azure Policy actually enforced."""
+"""Authorization: a least-privilege JIT requester role and no privileged roles for automation identities.
+
+(The deny-wildcard Azure Policy checks live in `azure_policy.py`.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .props import (
     arm_id_parts,
     as_list,
@@ -30,13 +39,6 @@ from .rules.roles import (
 
 ROLE_DEFINITION_TYPE = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
-POLICY_ASSIGNMENT_TYPE = "azure-native:authorization:PolicyAssignment"
-POLICY_DEFINITION_TYPES = (
-    "azure-native:authorization:PolicyDefinition",
-    "azure-native:authorization:PolicyDefinitionAtManagementGroup",
-)
-
-DEFAULT_DENY_WILDCARD_DEFINITIONS = ("Deny-MgmtPorts-From-Internet",)
 
 
 def can_initiate(permissions: Iterable[Mapping[str, Any]]) -> bool:
@@ -64,7 +66,7 @@ def is_tenant_wide_scope(scope: str, allowed_management_groups: Iterable[str]) -
     return True
 
 
-def check_requester_role(args: Any, report_violation: Any) -> None:
+def check_requester_role(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `jit-requester-role-least-privilege`."""
     if not is_type(args.resource_type, ROLE_DEFINITION_TYPE):
         return
@@ -115,7 +117,7 @@ def last_segment(arm_id: str) -> str:
     return arm_id.strip().rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-def check_privileged_automation(args: Any, report_violation: Any) -> None:
+def check_privileged_automation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `no-privileged-role-for-automation`."""
     if not is_type(args.resource_type, ROLE_ASSIGNMENT_TYPE):
         return
@@ -155,68 +157,16 @@ def check_privileged_automation(args: Any, report_violation: Any) -> None:
     )
 
 
-def _definition_names(resource: Any, props: Mapping[str, Any]) -> set[str]:
-    names = {resource.name.lower()}
-    for key in ("policyDefinitionName", "name"):
-        value = text(props.get(key))
-        if value:
-            names.add(value.lower())
-    return names
-
-
-def is_deny_wildcard_definition(props: Mapping[str, Any]) -> bool:
-    """A definition whose rule judges NSG rules' or JIT port rules' sources: the deny-wildcard pattern."""
-    rule = str(props.get("policyRule", "")).lower()
-    return ("microsoft.network/networksecuritygroups/securityrules" in rule and "sourceaddressprefix" in rule) or (
-        "microsoft.security/locations/jitnetworkaccesspolicies" in rule and "allowedsourceaddressprefix" in rule
-    )
-
-
-def check_deny_wildcard_enforced(args: Any, report_violation: Any) -> None:
-    """Validate the stack for `deny-wildcard-policy-enforced`."""
-    config = settings(args.get_config(), {"definitionNames": list(DEFAULT_DENY_WILDCARD_DEFINITIONS)})
-    names = {n.lower() for n in config["definitionNames"]}
-    definitions = {}
-    for resource in args.resources:
-        props = plain(resource.props)
-        if is_type(resource.resource_type, *POLICY_DEFINITION_TYPES) and is_deny_wildcard_definition(props):
-            definitions[resource.urn] = resource
-            names |= _definition_names(resource, props)
-    unknown = []
-    for resource in args.resources:
-        if not is_type(resource.resource_type, POLICY_ASSIGNMENT_TYPE):
-            continue
-        props = plain(resource.props)
-        mode, definition_id = props.get("enforcementMode"), props.get("policyDefinitionId")
-        if mode is None or (not is_unknown(mode) and str(mode).strip().lower() != "donotenforce"):
-            continue
-        linked = [
-            d.urn
-            for deps in (resource.property_dependencies.get("policyDefinitionId", []), resource.dependencies)
-            for d in deps
-        ]
-        matches = any(urn in definitions for urn in linked) or (
-            isinstance(definition_id, str) and not is_unknown(definition_id) and last_segment(definition_id) in names
-        )
-        if is_unknown(mode) or (not matches and is_unknown(definition_id)):
-            unknown.append(f"policy assignment '{resource.name}': enforcementMode/policyDefinitionId")
-        elif matches:
-            report_violation(
-                f"Policy assignment '{resource.name}' of the deny-wildcard-source definition has enforcementMode "
-                "'DoNotEnforce', so NSG rules and JIT policies that open management ports to the internet are not "
-                "blocked. Set enforcement_mode='Default' (use the definition's effect parameter 'Audit' to only "
-                "report).",
-                resource.urn,
-            )
-    raise_if_unverified(unknown)
-
-
 jit_requester_role_least_privilege = ResourceValidationPolicy(
     name="jit-requester-role-least-privilege",
     description="A custom role that can initiate JIT must hold only the allowed requester actions: no wildcard, "
     "no write or delete, no data actions, not assignable at / or a tenant root management group.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_requester_role,
+    severity=Severity.CRITICAL,
+    remediation_steps="Keep only the actions listed in this policy's allowedRequesterActions and assign the role at "
+    "the resource groups of the protected VMs.",
+    url=policy_url("jit-requester-role-least-privilege"),
     config_schema=PolicyConfigSchema(
         properties={
             "allowedRequesterActions": {
@@ -241,6 +191,9 @@ no_privileged_role_for_automation = ResourceValidationPolicy(
     "Administrator, Network Contributor, RBAC Administrator or Security Admin.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_privileged_automation,
+    severity=Severity.CRITICAL,
+    remediation_steps="Assign the JIT requester role (or another narrow custom role) instead, and set principal_type.",
+    url=policy_url("no-privileged-role-for-automation"),
     config_schema=PolicyConfigSchema(
         properties={
             "forbiddenRoleDefinitionIds": {
@@ -253,22 +206,4 @@ no_privileged_role_for_automation = ResourceValidationPolicy(
     ),
 )
 
-deny_wildcard_policy_enforced = StackValidationPolicy(
-    name="deny-wildcard-policy-enforced",
-    description="Assignments of the deny-wildcard-source Azure Policy should be enforced, not DoNotEnforce.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=check_deny_wildcard_enforced,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "definitionNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(DEFAULT_DENY_WILDCARD_DEFINITIONS),
-                "description": "Names of deny-wildcard definitions outside the stack (those in it are recognised by "
-                "their rule).",
-            }
-        }
-    ),
-)
-
-POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation, deny_wildcard_policy_enforced]
+POLICIES = [jit_requester_role_least_privilege, no_privileged_role_for_automation]

@@ -6,8 +6,16 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .durations import JIT_MAXIMUM, JIT_MINIMUM, describe, format_duration, parse_duration
 from .ports import DEFAULT_MANAGEMENT_PORTS
 from .props import (
@@ -49,7 +57,7 @@ def _port_label(where: str, rule: Mapping[str, Any]) -> str:
     return where if number is None else f"{where} (port {number})"
 
 
-def _labelled_port_rules(props: Any, unknown: list[str]):
+def _labelled_port_rules(props: Any, unknown: list[str]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(label, rule) for every port rule that is a mapping; unknown rules are added to `unknown`."""
     for where, rule in port_rules(plain(props)):
         if isinstance(rule, Mapping):
@@ -58,12 +66,13 @@ def _labelled_port_rules(props: Any, unknown: list[str]):
             unknown.append(where)
 
 
-def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
+def check_no_wildcard_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `jit-policy-no-wildcard-source`."""
     if not is_type(args.resource_type, JIT_POLICY_TYPE):
-        return
+        args.not_applicable("not a JIT network access policy")
     limits = limits_from(settings(args.get_config(), source_defaults()))
-    unknown, reported = [], False
+    unknown: list[str] = []
+    reported = False
     for label, rule in _labelled_port_rules(args.props, unknown):
         sources = [rule.get("allowedSourceAddressPrefix"), *as_list(rule.get("allowedSourceAddressPrefixes"))]
         known = [s for s in sources if isinstance(s, str) and not is_unknown(s) and s.strip()]
@@ -71,9 +80,7 @@ def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
         if findings:
             report_violation(
                 f"{label} lets requests open the port to {'; '.join(findings)}. Anyone who can request access "
-                "(or the portal's default 'All configured IPs') would expose the VM to the internet. List the exact "
-                "addresses allowed to connect in allowedSourceAddressPrefix(es): office egress /32s or the "
-                "Bastion subnet.",
+                "(or the portal's default 'All configured IPs') would expose the VM to the internet.",
                 None,
             )
             reported = True
@@ -82,8 +89,7 @@ def check_no_wildcard_source(args: Any, report_violation: Any) -> None:
         elif not known:
             report_violation(
                 f"{label} sets neither allowedSourceAddressPrefix nor allowedSourceAddressPrefixes, so the policy "
-                "does not limit where access may come from (the portal and the VM blade default to Any). Set an "
-                "explicit list of allowed source prefixes.",
+                "does not limit where access may come from (the portal and the VM blade default to Any).",
                 None,
             )
             reported = True
@@ -104,13 +110,14 @@ def duration_cap(configured: Any) -> timedelta:
     return min(cap, JIT_MAXIMUM)
 
 
-def check_max_duration(args: Any, report_violation: Any) -> None:
+def check_max_duration(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `jit-policy-max-duration`."""
     if not is_type(args.resource_type, JIT_POLICY_TYPE):
-        return
+        args.not_applicable("not a JIT network access policy")
     configured = settings(args.get_config(), {"maxDuration": DEFAULT_MAX_DURATION})["maxDuration"]
     cap = duration_cap(configured)
-    unknown, reported = [], False
+    unknown: list[str] = []
+    reported = False
     for label, rule in _labelled_port_rules(args.props, unknown):
         value = rule.get("maxRequestAccessDuration")
         if is_unknown(value):
@@ -143,13 +150,14 @@ def duration_problem(value: Any, cap: timedelta) -> str | None:
     return None
 
 
-def check_allowed_ports(args: Any, report_violation: Any) -> None:
+def check_allowed_ports(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `jit-policy-allowed-ports`."""
     if not is_type(args.resource_type, JIT_POLICY_TYPE):
-        return
+        args.not_applicable("not a JIT network access policy")
     configured = settings(args.get_config(), {"allowedPorts": list(DEFAULT_MANAGEMENT_PORTS)})["allowedPorts"]
     allowed = sorted(int(port) for port in configured)  # the engine sends numbers as floats
-    unknown, reported = [], False
+    unknown: list[str] = []
+    reported = False
     for where, rule in port_rules(plain(args.props)):
         if not isinstance(rule, Mapping):
             unknown += [where] if is_unknown(rule) else []
@@ -161,8 +169,7 @@ def check_allowed_ports(args: Any, report_violation: Any) -> None:
             shown = number if port_number(number) is None else port_number(number)
             report_violation(
                 f"{where} opens port {shown}, which is not a configured management port "
-                f"({', '.join(str(p) for p in allowed)}). JIT is for administrative access; publish application "
-                "ports with ordinary NSG rules, or add the port to this policy's allowedPorts.",
+                f"({', '.join(str(p) for p in allowed)}): JIT is for administrative access.",
                 None,
             )
             reported = True
@@ -175,6 +182,10 @@ jit_policy_no_wildcard_source = ResourceValidationPolicy(
     "internet-wide set of prefixes.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_no_wildcard_source,
+    severity=Severity.CRITICAL,
+    remediation_steps="List the exact addresses allowed to connect in allowedSourceAddressPrefix(es): office egress "
+    "/32s or the Bastion subnet.",
+    url=policy_url("jit-policy-no-wildcard-source"),
     config_schema=PolicyConfigSchema(properties=dict(SOURCE_CONFIG_SCHEMA)),
 )
 
@@ -184,6 +195,10 @@ jit_policy_max_duration = ResourceValidationPolicy(
     "configured cap (never above PT24H).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_max_duration,
+    severity=Severity.HIGH,
+    remediation_steps="Set maxRequestAccessDuration to an ISO 8601 duration between PT5M and the cap (policy config "
+    "maxDuration, PT3H by default; never above PT24H), e.g. PT1H.",
+    url=policy_url("jit-policy-max-duration"),
     config_schema=PolicyConfigSchema(
         properties={
             "maxDuration": {
@@ -200,6 +215,10 @@ jit_policy_allowed_ports = ResourceValidationPolicy(
     description="JIT policies should only cover the configured management ports.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=check_allowed_ports,
+    severity=Severity.LOW,
+    remediation_steps="Publish application ports with ordinary NSG rules, or add the port to this policy's "
+    "allowedPorts if it really is a management port.",
+    url=policy_url("jit-policy-allowed-ports"),
     config_schema=PolicyConfigSchema(
         properties={
             "allowedPorts": {

@@ -10,8 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .ports import DEFAULT_MANAGEMENT_PORTS, covered_ports, parse_port_spec, protocol_carries_ports
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, resource_name, settings, text
 from .sources import SOURCE_CONFIG_SCHEMA, internet_wide_findings, limits_from, source_defaults
@@ -91,15 +99,10 @@ def assess_rule(rule: Mapping[str, Any], config: Mapping[str, Any] | None = None
     )
 
 
-def _public_source_fix() -> str:
-    return (
-        "Allow only specific addresses (a /32, your office egress or the Bastion subnet) or keep the port "
-        "closed and open it per request with JIT (`jit request`)."
-    )
-
-
-def check_public_management_source(args: Any, report_violation: Any) -> None:
+def check_public_management_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `nsg-no-public-management-source`."""
+    if not is_type(args.resource_type, *RULE_TYPES, *NSG_TYPES):
+        args.not_applicable("not an NSG or a security rule")
     config = settings(args.get_config(), PUBLIC_SOURCE_DEFAULTS)
     props = plain(args.props)
     unknown: list[str] = []
@@ -108,7 +111,7 @@ def check_public_management_source(args: Any, report_violation: Any) -> None:
         name = resource_name(props, "securityRuleName", args.name)
         verdict = assess_rule(props, config)
         if verdict.problem:
-            report_violation(f"Security rule '{name}' {verdict.problem}. {_public_source_fix()}", None)
+            report_violation(f"Security rule '{name}' {verdict.problem}.", None)
             reported = True
         unknown += [f"security rule '{name}': {key}" for key in verdict.unknown]
     elif is_type(args.resource_type, *NSG_TYPES):
@@ -124,7 +127,7 @@ def check_public_management_source(args: Any, report_violation: Any) -> None:
             if verdict.problem:
                 report_violation(
                     f"{label} of NSG '{resource_name(props, 'networkSecurityGroupName', args.name)}' "
-                    f"{verdict.problem}. {_public_source_fix()}",
+                    f"{verdict.problem}.",
                     None,
                 )
                 reported = True
@@ -132,10 +135,10 @@ def check_public_management_source(args: Any, report_violation: Any) -> None:
     raise_if_unverified(unknown, reported)
 
 
-def check_no_inline_rules(args: Any, report_violation: Any) -> None:
+def check_no_inline_rules(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `nsg-no-inline-rules`."""
     if not is_type(args.resource_type, *NSG_TYPES):
-        return
+        args.not_applicable("not a network security group")
     props = plain(args.props)
     if "securityRules" not in props or props["securityRules"] is None:
         return
@@ -149,8 +152,7 @@ def check_no_inline_rules(args: Any, report_violation: Any) -> None:
     report_violation(
         f"NSG '{resource_name(props, 'networkSecurityGroupName', args.name)}' declares {count} inline "
         "securityRules. With inline rules every update PUTs exactly that list, deleting the allow and deny rules "
-        "JIT adds on each request (even an empty list does). Remove `security_rules` from the NSG and declare "
-        "each rule as a standalone `network.SecurityRule` with `network_security_group_name` set.",
+        "JIT adds on each request (even an empty list does).",
         None,
     )
 
@@ -161,6 +163,10 @@ nsg_no_public_management_source = ResourceValidationPolicy(
     "*, Any, Internet, 0.0.0.0/0, ::/0, AzureCloud, or public prefixes wider than the configured size.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_public_management_source,
+    severity=Severity.CRITICAL,
+    remediation_steps="Allow only specific addresses (a /32, your office egress or the Bastion subnet), or keep the "
+    "port closed and open it per request with JIT (`jit request`).",
+    url=policy_url("nsg-no-public-management-source"),
     config_schema=PolicyConfigSchema(properties={"managementPorts": MANAGEMENT_PORTS_SCHEMA, **SOURCE_CONFIG_SCHEMA}),
 )
 
@@ -170,6 +176,10 @@ nsg_no_inline_rules = ResourceValidationPolicy(
     "Use standalone SecurityRule resources.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_no_inline_rules,
+    severity=Severity.HIGH,
+    remediation_steps="Remove `security_rules` from the NSG and declare each rule as a standalone "
+    "`network.SecurityRule` with `network_security_group_name` set.",
+    url=policy_url("nsg-no-inline-rules"),
 )
 
 POLICIES = [nsg_no_public_management_source, nsg_no_inline_rules]

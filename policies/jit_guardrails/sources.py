@@ -5,6 +5,9 @@ See `rules/sources.py` for what counts as internet-wide. This module maps a poli
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from .rules.sources import (
     BROAD_SERVICE_TAGS,
     DEFAULT_IPV4_PREFIX_LIMIT,
@@ -31,7 +34,7 @@ __all__ = [
     "source_defaults",
 ]
 
-SOURCE_CONFIG_SCHEMA: dict[str, dict] = {
+SOURCE_CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     "ipv4PrefixLimit": {
         "type": "integer",
         "minimum": 0,
@@ -62,7 +65,7 @@ SOURCE_CONFIG_SCHEMA: dict[str, dict] = {
 }
 
 
-def limits_from(config: dict) -> SourceLimits:
+def limits_from(config: Mapping[str, Any]) -> SourceLimits:
     """`SourceLimits` from a policy's resolved config (keys of `SOURCE_CONFIG_SCHEMA`)."""
     return SourceLimits(
         ipv4_prefix_limit=int(config.get("ipv4PrefixLimit", DEFAULT_IPV4_PREFIX_LIMIT)),
@@ -72,6 +75,6 @@ def limits_from(config: dict) -> SourceLimits:
     )
 
 
-def source_defaults() -> dict:
+def source_defaults() -> dict[str, Any]:
     """The schema defaults of `SOURCE_CONFIG_SCHEMA`."""
     return {key: spec["default"] for key, spec in SOURCE_CONFIG_SCHEMA.items()}

@@ -6,9 +6,11 @@ that the state does not carry (Azure's read-back omits path parameters) matches 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from pulumi_policy import PolicyResource
 
 from .props import arm_id_parts, as_list, is_type, is_unknown, plain, text
 
@@ -30,7 +32,7 @@ class Named:
         return self.name == other.name and (self.group is None or other.group is None or self.group == other.group)
 
 
-def state(resource: Any) -> dict[str, Any]:
+def state(resource: PolicyResource) -> dict[str, Any]:
     """A stack resource's props as plain values; the declared inputs win where a provider kept them."""
     props = plain(resource.props)
     inputs = props.get("__inputs")
@@ -67,32 +69,64 @@ def _has_nsg(holder: Any) -> bool | None:
     return bool(text(value))
 
 
-def _subnets(resources: list[tuple[Any, dict]]) -> list[tuple[Named | None, dict]]:
-    """Every subnet of the stack keyed `<vnet>/<subnet>`; the key is None while its name is unknown."""
-    found: list[tuple[Named | None, dict]] = []
+@dataclass
+class NetworkIndex:
+    """The stack's NICs and subnets by lower-case name, built once per stack (a VM looks its NICs up in O(1))."""
+
+    nics: dict[str, list[tuple[Named, dict[str, Any]]]] = field(default_factory=dict)
+    subnets: dict[str, list[tuple[Named, dict[str, Any]]]] = field(default_factory=dict)
+    unnamed_nic: bool = False
+    """Some NIC's name is not known yet (it could be any wanted NIC)."""
+    unnamed_subnet: bool = False
+
+    def find_nics(self, wanted: Named) -> list[dict[str, Any]]:
+        """Props of the stack's NICs that match the wanted (group, name)."""
+        return [props for key, props in self.nics.get(wanted.name, []) if key.matches(wanted)]
+
+    def find_subnets(self, wanted: Named) -> list[dict[str, Any]]:
+        """Props of the stack's subnets (standalone or inline in a VNet) that match `<vnet>/<subnet>`."""
+        return [props for key, props in self.subnets.get(wanted.name, []) if key.matches(wanted)]
+
+
+def index_network(resources: Iterable[tuple[PolicyResource, dict[str, Any]]]) -> NetworkIndex:
+    """Index every NIC and subnet (keyed `<vnet>/<subnet>`) of the stack, once."""
+    index = NetworkIndex()
     for resource, props in resources:
+        if is_type(resource.resource_type, NIC_TYPE):
+            nic = named(props, "networkInterfaceName", "networkinterfaces", resource.name)
+            if nic is None:
+                index.unnamed_nic = True
+            else:
+                index.nics.setdefault(nic.name, []).append((nic, props))
+            continue
+        if not is_type(resource.resource_type, SUBNET_TYPE, VNET_TYPE):
+            continue
         group = text(props.get("resourceGroupName"))
         group = group.lower() if group else arm_id_parts(props.get("id")).get("resourcegroups")
         if is_type(resource.resource_type, SUBNET_TYPE):
             if is_unknown(props.get("virtualNetworkName")) or is_unknown(props.get("subnetName")):
-                found.append((None, props))
+                index.unnamed_subnet = True
                 continue
             vnet = text(props.get("virtualNetworkName")) or arm_id_parts(props.get("id")).get("virtualnetworks")
             name = text(props.get("subnetName")) or text(props.get("name")) or resource.name
             if vnet:
-                found.append((Named(group, f"{vnet}/{name}".lower()), props))
-        elif is_type(resource.resource_type, VNET_TYPE):
+                key = Named(group, f"{vnet}/{name}".lower())
+                index.subnets.setdefault(key.name, []).append((key, props))
+        else:
             vnet = text(props.get("virtualNetworkName")) or text(props.get("name")) or resource.name
             for subnet in as_list(props.get("subnets")):
-                if isinstance(subnet, Mapping) and text(subnet.get("name")):
-                    found.append((Named(group, f"{vnet}/{subnet['name']}".lower()), subnet))
-    return found
+                subnet_name = text(subnet.get("name")) if isinstance(subnet, Mapping) else None
+                if isinstance(subnet, Mapping) and subnet_name:
+                    key = Named(group, f"{vnet}/{subnet_name}".lower())
+                    index.subnets.setdefault(key.name, []).append((key, dict(subnet)))
+    return index
 
 
 def _ip_configs_problems(
-    label: str, configs: Any, subnets: list[tuple[Named | None, dict]], trust_external: bool
+    label: str, configs: Any, network: NetworkIndex, trust_external: bool
 ) -> tuple[list[str], list[str]]:
-    problems, unknown = [], []
+    problems: list[str] = []
+    unknown: list[str] = []
     if is_unknown(configs):
         return [], [f"{label}.ipConfigurations"]
     for index, config in enumerate(as_list(configs)):
@@ -102,9 +136,9 @@ def _ip_configs_problems(
             unknown.append(f"{label}.ipConfigurations[{index}].subnet")
             continue
         wanted = named_from_id(subnet_id, "subnets", parent="virtualnetworks")
-        matches = [props for key, props in subnets if wanted is not None and key is not None and key.matches(wanted)]
+        matches = network.find_subnets(wanted) if wanted is not None else []
         verdicts = [_has_nsg(props) for props in matches]
-        if not matches and any(key is None for key, _ in subnets):
+        if not matches and network.unnamed_subnet:
             unknown.append(f"{label}: a subnet of the stack whose name is not known yet")
         elif not matches:
             if not trust_external:
@@ -112,37 +146,32 @@ def _ip_configs_problems(
                     f"{label} is in subnet {subnet_id or '(none given)'}, which this stack does not "
                     "manage, so its NSG cannot be checked (set trustExternalNetworks if it has one)"
                 )
-        elif None in verdicts and True not in verdicts:
+        elif wanted is not None and None in verdicts and True not in verdicts:
             unknown.append(f"subnet {wanted.name} networkSecurityGroup")
-        elif True not in verdicts:
+        elif wanted is not None and True not in verdicts:
             problems.append(f"neither {label} nor its subnet {wanted.name} has a networkSecurityGroup")
     return problems, unknown
 
 
 def vm_nsg_problems(
-    vm_props: Mapping[str, Any], resources: list[tuple[Any, dict]], trust_external: bool = False
+    vm_props: Mapping[str, Any], network: NetworkIndex, trust_external: bool = False
 ) -> tuple[list[str], list[str]]:
     """(problems, unknown fields) for "every NIC of this VM, or its subnet, has an NSG"."""
-    profile = vm_props.get("networkProfile")
-    if is_unknown(profile):
+    raw_profile = vm_props.get("networkProfile")
+    if is_unknown(raw_profile):
         return [], ["networkProfile"]
-    profile = profile if isinstance(profile, Mapping) else {}
-    subnets = _subnets(resources)
-    nics = [
-        (named(props, "networkInterfaceName", "networkinterfaces", r.name), props)
-        for r, props in resources
-        if is_type(r.resource_type, NIC_TYPE)
-    ]
-    problems, unknown = [], []
+    profile: Mapping[str, Any] = raw_profile if isinstance(raw_profile, Mapping) else {}
+    problems: list[str] = []
+    unknown: list[str] = []
     for index, reference in enumerate(as_list(profile.get("networkInterfaces"))):
         nic_id = reference.get("id") if isinstance(reference, Mapping) else reference
         wanted = named_from_id(nic_id, "networkinterfaces")
         if is_unknown(reference) or is_unknown(nic_id) or wanted is None:
             unknown += [f"networkProfile.networkInterfaces[{index}].id"] if wanted is None else []
             continue
-        found = [props for key, props in nics if key is not None and key.matches(wanted)]
+        found = network.find_nics(wanted)
         if not found:
-            if any(key is None for key, _ in nics):
+            if network.unnamed_nic:
                 unknown.append(f"NIC {wanted.name}: a NIC of the stack whose name is not known yet")
             elif not trust_external:
                 problems.append(
@@ -156,7 +185,7 @@ def vm_nsg_problems(
             unknown.append(f"NIC {wanted.name} networkSecurityGroup")
         elif not verdict:
             more, later = _ip_configs_problems(
-                f"NIC '{wanted.name}'", nic.get("ipConfigurations"), subnets, trust_external
+                f"NIC '{wanted.name}'", nic.get("ipConfigurations"), network, trust_external
             )
             problems, unknown = problems + more, unknown + later
     for index, config in enumerate(as_list(profile.get("networkInterfaceConfigurations"))):
@@ -167,6 +196,6 @@ def vm_nsg_problems(
         if verdict is None:
             unknown.append(f"{label} networkSecurityGroup")
         elif not verdict:
-            more, later = _ip_configs_problems(label, config.get("ipConfigurations"), subnets, trust_external)
+            more, later = _ip_configs_problems(label, config.get("ipConfigurations"), network, trust_external)
             problems, unknown = problems + more, unknown + later
     return problems, unknown

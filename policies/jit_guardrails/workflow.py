@@ -7,10 +7,19 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, resource_name, settings
 from .sources import SOURCE_CONFIG_SCHEMA, internet_wide_findings, limits_from, source_defaults
+from .workflow_gaps import extra_secret_findings, only_interpolates, public_parameters
 
 WORKFLOW_TYPE = "azure-native:logic:Workflow"
 DEFAULT_ARM_HOSTS = (
@@ -76,7 +85,11 @@ def walk_actions(actions: Any, path: str = "actions") -> Iterator[tuple[str, Map
 def _literal(value: Any) -> bool:
     # A workflow expression (`@parameters('x')`, `@{...}`) is a reference, not a stored secret.
     return (
-        isinstance(value, str) and bool(value.strip()) and not value.lstrip().startswith("@") and not is_unknown(value)
+        isinstance(value, str)
+        and bool(value.strip())
+        and not value.lstrip().startswith("@")
+        and not is_unknown(value)
+        and not only_interpolates(value)
     )
 
 
@@ -109,10 +122,10 @@ def secret_findings(value: Any, path: str = "definition") -> list[str]:
     return found
 
 
-def check_managed_identity(args: Any, report_violation: Any) -> None:
+def check_managed_identity(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `workflow-uses-managed-identity`."""
     if not is_type(args.resource_type, WORKFLOW_TYPE):
-        return
+        args.not_applicable("not a Logic App workflow")
     props = plain(args.props)
     hosts = [h.lower() for h in settings(args.get_config(), {"armHosts": list(DEFAULT_ARM_HOSTS)})["armHosts"]]
     name = resource_name(props, "workflowName", args.name)
@@ -120,25 +133,26 @@ def check_managed_identity(args: Any, report_violation: Any) -> None:
     if is_unknown(definition):
         raise_if_unverified(["definition"])
     for where, action in walk_actions((definition or {}).get("actions") if isinstance(definition, Mapping) else {}):
-        inputs = action.get("inputs") if isinstance(action.get("inputs"), Mapping) else {}
+        raw_inputs = action.get("inputs")
+        inputs: Mapping[str, Any] = raw_inputs if isinstance(raw_inputs, Mapping) else {}
         uri = str(inputs.get("uri", "")).lower()
         if str(action.get("type", "")).lower() != "http" or not any(host in uri for host in hosts):
             continue
-        auth = inputs.get("authentication") if isinstance(inputs.get("authentication"), Mapping) else {}
+        raw_auth = inputs.get("authentication")
+        auth: Mapping[str, Any] = raw_auth if isinstance(raw_auth, Mapping) else {}
         kind = str(auth.get("type", "")).strip()
         if kind.lower() != "managedserviceidentity":
             report_violation(
                 f"Workflow '{name}' {where} calls Azure Resource Manager with "
-                f"{('authentication ' + repr(kind)) if kind else 'no authentication'}. Use the workflow's managed "
-                'identity: authentication {"type": "ManagedServiceIdentity", "audience": '
-                '"https://management.azure.com/"}, and grant that identity only the JIT requester role.',
+                f"{('authentication ' + repr(kind)) if kind else 'no authentication'}, not its managed identity.",
                 None,
             )
-    for path in secret_findings(definition) + secret_findings(props.get("parameters"), "parameters"):
+    paths = secret_findings(definition) + secret_findings(public_parameters(props.get("parameters")), "parameters")
+    seen = {path.split(" ")[0] for path in paths}
+    paths += [p for p in extra_secret_findings(definition, props.get("parameters")) if p.split(" ")[0] not in seen]
+    for path in paths:
         report_violation(
-            f"Workflow '{name}' stores a credential in {path}. Anyone who can read the workflow can read it. Use "
-            "the managed identity (ManagedServiceIdentity authentication) or an API connection instead of keys, "
-            "passwords and client secrets.",
+            f"Workflow '{name}' stores a credential in {path}. Anyone who can read the workflow can read it.",
             None,
         )
 
@@ -194,10 +208,10 @@ def trigger_protection(access_control: Any, config: Mapping[str, Any]) -> tuple[
     return secured, problems, unknown
 
 
-def check_request_trigger(args: Any, report_violation: Any) -> None:
+def check_request_trigger(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `workflow-request-trigger-secured`."""
     if not is_type(args.resource_type, WORKFLOW_TYPE):
-        return
+        args.not_applicable("not a Logic App workflow")
     props = plain(args.props)
     definition = definition_of(props)
     if is_unknown(definition):
@@ -222,9 +236,7 @@ def check_request_trigger(args: Any, report_violation: Any) -> None:
         f"Workflow '{name}' has Request trigger{'s' if len(requests) > 1 else ''} "
         f"{', '.join(repr(r) for r in requests)} that anyone holding the URL can call"
         + (f" ({'; '.join(problems)})" if problems else "")
-        + ". Add accessControl.triggers."
-        "openAuthenticationPolicies with an AAD policy (claim 'iss' = https://sts.windows.net/<tenant-id>/) "
-        "and/or allowedCallerIpAddresses listing the callers' networks.",
+        + ".",
         None,
     )
 
@@ -235,6 +247,11 @@ workflow_uses_managed_identity = ResourceValidationPolicy(
     "no secrets, keys or passwords in the workflow definition or parameters.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_managed_identity,
+    severity=Severity.CRITICAL,
+    remediation_steps='Authenticate every ARM call with the workflow\'s managed identity (authentication {"type": '
+    '"ManagedServiceIdentity", "audience": "https://management.azure.com/"}), grant that identity only the JIT '
+    "requester role, and use API connections instead of keys, passwords and client secrets.",
+    url=policy_url("workflow-uses-managed-identity"),
     config_schema=PolicyConfigSchema(
         properties={
             "armHosts": {
@@ -253,6 +270,10 @@ workflow_request_trigger_secured = ResourceValidationPolicy(
     "accessControl.triggers.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_request_trigger,
+    severity=Severity.HIGH,
+    remediation_steps="Add accessControl.triggers.openAuthenticationPolicies with an AAD policy (claim 'iss' = "
+    "https://sts.windows.net/<tenant-id>/) and/or allowedCallerIpAddresses listing the callers' networks.",
+    url=policy_url("workflow-request-trigger-secured"),
     config_schema=PolicyConfigSchema(properties=dict(SOURCE_CONFIG_SCHEMA)),
 )
 

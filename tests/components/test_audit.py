@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pulumi
 import pytest
 
@@ -63,6 +66,7 @@ tostring(Rule.properties.sourceaddressprefixes))
     + """'
         | summarize WildcardRules = make_set(tostring(Rule.name))
     )
+    | where array_length(WildcardRules) > 0
     | extend Finding = "Inbound allow rule from any source", Detail = strcat_array(WildcardRules, ", ")),
     (AzureActivity
     | where ingestion_time() > ago(5m)
@@ -180,6 +184,14 @@ def test_action_group_mails_every_configured_address(trail):
     assert group.inputs["enabled"] is True
 
 
+REFERENCES = Path(__file__).resolve().parents[2] / "references"
+
+
+def _schema_operator_enum() -> list[str]:
+    schema = json.loads((REFERENCES / "arm-schemas/2025-01-01-preview/Microsoft.Insights.json").read_text())
+    return schema["definitions"]["Condition"]["properties"]["operator"]["oneOf"][0]["enum"]
+
+
 def _condition(alert):
     [condition] = alert.inputs["criteria"]["allOf"]
     return condition
@@ -190,7 +202,9 @@ def test_initiate_alert_runs_the_exact_initiate_query_every_5_minutes(trail):
     condition = _condition(alert)
     assert condition["query"] == INITIATE_ALERT_QUERY
     assert kql.JIT_INITIATE in condition["query"]
-    assert condition["timeAggregation"] == "Count" and condition["operator"] == "gt" and condition["threshold"] == 0
+    # scheduledQueryRules 2025-01-01-preview criteria.allOf[].operator enum (vendored ARM schema), not the SDK's "gt".
+    assert condition["operator"] in _schema_operator_enum() and condition["operator"] == "GreaterThan"
+    assert condition["timeAggregation"] == "Count" and condition["threshold"] == 0
     assert [d["name"] for d in condition["dimensions"]] == ["Caller", "CorrelationId"]
     assert all(d["operator"] == "Include" and d["values"] == ["*"] for d in condition["dimensions"])
     assert alert.inputs["scopes"] == [WORKSPACE_ID]

@@ -72,6 +72,7 @@ FUNCTIONS = {
     "pack_array",
     "strcat",
     "make_set",
+    "array_length",
     "strcat_array",
     "isempty",
     "isnotempty",

@@ -331,3 +331,9 @@ def test_outputs_other_components_need():
     assert result.outputs["public_ip_address"] == result.one(PIP_TYPE).outputs["ipAddress"]
     assert result.outputs["admin_password"] == vm.inputs["osProfile"]["adminPassword"]
     assert "admin_password" in result.secret_outputs
+
+
+def test_an_image_with_unknown_keys_is_refused_not_silently_dropped():
+    image = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest", "id": "x"}
+    with pytest.raises(ValueError, match=r"image: unknown key\(s\) \['id'\]; give only publisher, offer, sku"):
+        resolve_vm_settings("web", linux(image=image))

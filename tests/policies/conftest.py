@@ -39,7 +39,8 @@ def make():
 def judge(pack):
     """`judge(*resources, policy=None, config=None)` -> [(policy, enforcement, detail)] of the violations.
 
-    `detail` is the message without the policy description pulumi-policy puts in front of it.
+    `detail` is the message without the policy description pulumi-policy puts in front of it (the fix and docs
+    link are policy metadata shown beside the message by the renderers; `test_pack.py` checks those).
     """
 
     def judge(*resources, policy=None, config=None):

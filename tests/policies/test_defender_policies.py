@@ -34,7 +34,7 @@ def test_virtual_machines_below_plan_2_is_refused(judge, make, overrides, proble
             PLAN,
             "mandatory",
             f"Defender pricing 'VirtualMachines' at {SUB}: {problem}. JIT VM access is "
-            "a Defender for Servers Plan 2 feature: set pricing_tier='Standard' and sub_plan='P2'.",
+            "a Defender for Servers Plan 2 feature.",
         )
     ]
 
@@ -84,8 +84,7 @@ def test_unprotected_subscription_pricing_is_refused(judge, make, props):
     assert [(p, level) for p, level, _ in found] == [(RETAINED, "mandatory")]
     assert "is not protected" in found[0][2]
     assert found[0][2].endswith(
-        "Set `opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True)`: CrossGuard "
-        "cannot see retain_on_delete, so protect is what this policy checks."
+        "Deleting it would downgrade every server in the subscription (and Azure rejects DELETE at subscription scope)."
     )
 
 

@@ -1,7 +1,9 @@
 """End to end: `jit preview` of small raw azure-native programs with the pack, as a team would run it.
 
 Each bad program makes one mistake and must fail (exit 1) naming exactly the policies in its EXPECTED
-file; each good program must pass (exit 0) without any violation, advisory ones included.
+file; each good program must pass (exit 0) without any violation, advisory ones included. A program folder
+may hold a `policy-config.json` (the `--policy-pack-config` a team would pass), e.g. to make an advisory
+policy mandatory.
 """
 
 import json
@@ -21,8 +23,11 @@ GOOD = sorted(p for p in (FIXTURES / "good_programs").iterdir() if p.is_dir())
 
 def preview(program: Path, tmp_path: Path) -> tuple[int, dict]:
     out = tmp_path / "preview.json"
+    config = program / "policy-config.json"
+    extra = ["--policy-config", str(config)] if config.is_file() else []
     status = main(
         ["preview", "--program", str(program), "--policy-pack", str(PACK), "--format", "json", "--output", str(out)]
+        + extra
     )
     return status, json.loads(out.read_text()) if out.exists() else {}
 
@@ -39,6 +44,31 @@ def test_bad_program_fails_naming_the_right_policy(program, tmp_path):
     mandatory = {v["policy"] for v in report["violations"] if v["enforcement"] == "mandatory"}
     assert (status, mandatory) == (1, expected)
     assert all(v["pack"] == "azure-jit-guardrails" for v in report["violations"])
+
+
+def test_a_policy_that_opens_ssh_is_never_advised_to_be_enforced(tmp_path):
+    status, report = preview(FIXTURES / "bad_programs" / "dine_opens_ssh", tmp_path)
+    found = [(v["policy"], v["enforcement"], v["message"]) for v in report["violations"]]
+    assert status == 1 and [(p, level) for p, level, _ in found] == [("policy-definition-no-port-opening", "mandatory")]
+    assert (
+        "Policy definition 'Keep the support team's SSH rule on every NSG' (deployifnotexists) its deployment "
+        "template.resources[0] (security rule '[concat(parameters('nsgName'), '/allow-ssh-support')]') allows "
+        "inbound traffic from '*' to management port(s) 22." in found[0][2]
+    )
+
+
+def test_jit_entries_elsewhere_say_where_the_vm_is(tmp_path):
+    _, other_sub = preview(FIXTURES / "bad_programs" / "jit_vm_other_subscription", tmp_path)
+    _, other_region = preview(FIXTURES / "bad_programs" / "jit_vm_other_region", tmp_path)
+    assert (
+        "JIT policy 'jit' virtualMachines[0].id: the id names subscription '11111111-2222-4333-8444-555555555555', "
+        "but this stack's VM 'web-1' is in subscription 00000000-0000-4000-8000-000000000001."
+        in other_sub["violations"][0]["message"]
+    )
+    assert (
+        "JIT policy 'jit' virtualMachines[0].id: the VM is in region eastus, the policy at 'westeurope'."
+        in other_region["violations"][0]["message"]
+    )
 
 
 @pytest.mark.parametrize("program", GOOD, ids=[p.name for p in GOOD])

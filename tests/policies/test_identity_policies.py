@@ -1,4 +1,4 @@
-"""jit-requester-role-least-privilege, no-privileged-role-for-automation, deny-wildcard-policy-enforced."""
+"""jit-requester-role-least-privilege, no-privileged-role-for-automation."""
 
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNKNOWN
@@ -8,11 +8,8 @@ from jit_guardrails.rules.roles import action_matches
 
 ROLE = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-POLICY_DEF = "azure-native:authorization:PolicyDefinition"
-POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
 REQUESTER = "jit-requester-role-least-privilege"
 AUTOMATION = "no-privileged-role-for-automation"
-ENFORCED = "deny-wildcard-policy-enforced"
 RG = "/subscriptions/s/resourceGroups/rg-app"
 TENANT = "00000000-0000-4000-8000-000000000002"
 REQUEST_ACTIONS = [
@@ -213,123 +210,3 @@ def test_forbidden_roles_are_configurable_and_unknown_ids_deferred(judge, make):
     assert "gives role acdd72a7-3385-48ef-bd42-f606fba81ae7 to" in judge(reader, policy=AUTOMATION, config=config)[0][2]
     unknown = make(ASSIGNMENT, "u", {**assignment("x"), "roleDefinitionId": UNKNOWN})
     assert [level for _, level, _ in judge(unknown, policy=AUTOMATION)] == ["advisory"]
-
-
-DENY_RULE = {
-    "if": {
-        "allOf": [
-            {"field": "type", "equals": "Microsoft.Network/networkSecurityGroups/securityRules"},
-            {
-                "field": "Microsoft.Network/networkSecurityGroups/securityRules/sourceAddressPrefix",
-                "in": ["*", "Internet"],
-            },
-        ]
-    },
-    "then": {"effect": "[parameters('effect')]"},
-}
-
-
-def deny_stack(make, mode, definition_id=None, definition_name="deny-wildcard-mgmt-source"):
-    definition = make(
-        POLICY_DEF,
-        "deny-wildcard",
-        {"policyDefinitionName": definition_name, "mode": "All", "policyRule": DENY_RULE},
-        outputs={"name": definition_name},
-    )
-    definition_id = (
-        definition_id or f"/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/{definition_name}"
-    )
-    props = {"scope": "/subscriptions/s", "policyDefinitionId": definition_id}
-    if mode is not None:
-        props["enforcementMode"] = mode
-    return [definition, make(POLICY_ASSIGNMENT, "deny-wildcard-assignment", props)]
-
-
-@pytest.mark.parametrize("mode", ["DoNotEnforce", "donotenforce"])
-def test_deny_wildcard_assignment_not_enforced_is_advised_against(judge, make, mode):
-    found = judge(*deny_stack(make, mode), policy=ENFORCED)
-    assert found == [
-        (
-            ENFORCED,
-            "advisory",
-            "Policy assignment 'deny-wildcard-assignment' of the deny-wildcard-source "
-            "definition has enforcementMode 'DoNotEnforce', so NSG rules and JIT policies that open "
-            "management ports to the internet are not blocked. Set enforcement_mode='Default' (use the "
-            "definition's effect parameter 'Audit' to only report).",
-        )
-    ]
-
-
-def test_assignments_of_known_outside_definitions_are_checked(judge, make):
-    outside = make(
-        POLICY_ASSIGNMENT,
-        "alz",
-        {
-            "enforcementMode": "DoNotEnforce",
-            "policyDefinitionId": "/providers/Microsoft.Management/managementGroups/alz/providers/"
-            "Microsoft.Authorization/"
-            "policyDefinitions/Deny-MgmtPorts-From-Internet",
-        },
-    )
-    assert len(judge(outside, policy=ENFORCED)) == 1
-    assert judge(outside, policy=ENFORCED, config={ENFORCED: {"definitionNames": []}}) == []
-
-
-@pytest.mark.parametrize("mode", ["Default", None])
-def test_enforced_assignments_pass(judge, make, mode):
-    assert judge(*deny_stack(make, mode), policy=ENFORCED) == []
-
-
-def test_other_definitions_may_be_do_not_enforce(judge, make):
-    other = make(
-        POLICY_ASSIGNMENT,
-        "audit-tags",
-        {
-            "enforcementMode": "DoNotEnforce",
-            "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/"
-            "b0f33259-77d7-4c9e-aac6-3aabcfae693c",
-        },
-    )
-    assert judge(other, policy=ENFORCED) == []
-    assert judge(*deny_stack(make, "Default"), other, policy=ENFORCED) == []
-
-
-def test_an_unknown_definition_id_is_matched_through_dependencies(judge, make):
-    definition, assignment_ = deny_stack(make, "DoNotEnforce")
-    linked = make(
-        POLICY_ASSIGNMENT,
-        "linked",
-        {"enforcementMode": "DoNotEnforce", "policyDefinitionId": UNKNOWN},
-        depends_on=[definition.urn],
-    )
-    assert [level for _, level, _ in judge(definition, linked, policy=ENFORCED)] == ["advisory"]
-    assert "Policy assignment 'linked' of the deny-wildcard-source" in judge(definition, linked, policy=ENFORCED)[0][2]
-    unlinked = make(POLICY_ASSIGNMENT, "unlinked", {"enforcementMode": "DoNotEnforce", "policyDefinitionId": UNKNOWN})
-    found = judge(definition, unlinked, policy=ENFORCED)
-    assert len(found) == 1 and found[0][2].startswith("can't run policy 'deny-wildcard-policy-enforced'")
-
-
-def test_the_jit_policy_variant_of_the_deny_definition_counts_too(judge, make):
-    jit_rule = {
-        "if": {
-            "allOf": [
-                {"field": "type", "equals": "Microsoft.Security/locations/jitNetworkAccessPolicies"},
-                {
-                    "field": "Microsoft.Security/locations/jitNetworkAccessPolicies/virtualMachines[*].ports[*]"
-                    ".allowedSourceAddressPrefix",
-                    "equals": "*",
-                },
-            ]
-        },
-        "then": {"effect": "deny"},
-    }
-    definition = make(POLICY_DEF, "deny-jit", {"policyDefinitionName": "deny-jit-any", "policyRule": jit_rule})
-    assignment_ = make(
-        POLICY_ASSIGNMENT,
-        "deny-jit-assignment",
-        {
-            "enforcementMode": "DoNotEnforce",
-            "policyDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/deny-jit-any",
-        },
-    )
-    assert [p for p, _, _ in judge(definition, assignment_, policy=ENFORCED)] == [ENFORCED]

@@ -143,8 +143,7 @@ def test_non_management_ports_are_advised_against(judge, make, number):
             PORTS,
             "advisory",
             f"VM 'web-1' port rule [0] opens port {number}, which is not a configured "
-            "management port (22, 3389, 5985, 5986). JIT is for administrative access; publish "
-            "application ports with ordinary NSG rules, or add the port to this policy's allowedPorts.",
+            "management port (22, 3389, 5985, 5986): JIT is for administrative access.",
         )
     ]
 
@@ -169,4 +168,5 @@ def test_unknown_vm_list_is_deferred_by_every_jit_policy(judge, make):
         (PORTS, "advisory"),
         (DURATION, "advisory"),
         (SOURCE, "advisory"),
+        ("jit-policy-vm-in-scope", "advisory"),
     ]

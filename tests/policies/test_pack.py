@@ -23,12 +23,23 @@ DEFAULT_LEVELS = {
     "jit-requester-role-least-privilege": "mandatory",
     "no-privileged-role-for-automation": "mandatory",
     "deny-wildcard-policy-enforced": "advisory",
+    "policy-definition-no-port-opening": "mandatory",
     "workflow-uses-managed-identity": "mandatory",
     "workflow-request-trigger-secured": "mandatory",
     "vm-management-ports-jit-protected": "mandatory",
     "nsg-rule-ownership": "mandatory",
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
+    "jit-policy-vm-in-scope": "mandatory",
+    "avnm-admin-rule-no-public-management": "mandatory",
+    "firewall-dnat-no-public-management": "mandatory",
+    "lb-no-public-management-nat": "mandatory",
+    "arm-deployment-guardrails": "mandatory",
+    "generic-resource-guardrails": "mandatory",
+    "jit-principal-effective-permissions": "mandatory",
+    "workflow-request-trigger-refuses-sas": "mandatory",
+    "jit-entry-covers-management-ports": "mandatory",
+    "subnet-single-owner": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -36,6 +47,11 @@ STACK_POLICIES = {
     "nsg-rule-ownership",
     "vm-has-nsg",
     "jit-policy-single-writer",
+    "jit-policy-vm-in-scope",
+    "lb-no-public-management-nat",
+    "jit-principal-effective-permissions",
+    "jit-entry-covers-management-ports",
+    "subnet-single-owner",
 }
 
 
@@ -114,3 +130,47 @@ def test_readme_table_lists_every_policy_with_its_level_and_config(pack):
         for key in policy.config_schema.properties if policy.config_schema else {}:
             assert f"`{key}`" in row, (policy.name, key)
     assert policy_names() == list(DEFAULT_LEVELS)
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation other than `-` and `_` dropped, spaces to `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_policy_carries_its_fix_severity_and_a_docs_anchor_that_exists(pack):
+    docs = (ROOT / "docs" / "policies.md").read_text()
+    anchors = {github_anchor(m.group(1)) for m in re.finditer(r"^#{2,4} (.+)$", docs, re.M)}
+    for policy in pack.policies:
+        assert policy.severity is not None and len(policy.remediation_steps or "") > 40, policy.name
+        base, _, anchor = policy.url.partition("#")
+        assert base == "https://github.com/azure-jit-access/azure-jit-access/blob/main/docs/policies.md"
+        assert anchor == policy.name and anchor in anchors, policy.name
+
+
+def test_jit_preview_shows_the_fix_and_the_link_from_policy_metadata_not_in_the_message(pack):
+    from azure_jit_access.cli.preview.model import PreviewResult, Resource
+    from azure_jit_access.cli.preview.packs import evaluate_packs
+    from azure_jit_access.cli.preview.render import render_text, to_json_document
+    from azure_jit_access.cli.preview.violation_groups import policy_docs
+
+    nsg = Resource(
+        urn="urn:pulumi:test::guardrails::azure-native:network:NetworkSecurityGroup::nsg",
+        type="azure-native:network:NetworkSecurityGroup",
+        name="nsg",
+        parent=None,
+        inputs={"securityRules": []},
+        options={"protect": False, "dependsOn": []},
+        outputs={},
+    )
+    result = PreviewResult(project="guardrails", stack="test", resources=[nsg])
+    evaluate_packs([pack], result)
+    result.policy_docs = policy_docs([pack])
+    found = [v for v in result.violations if v.policy == "nsg-no-inline-rules"]
+    # The message says what is wrong; the fix is the policy's remediation_steps, shown beside it once.
+    assert len(found) == 1 and "How to fix" not in found[0].message
+    fix = "Remove `security_rules` from the NSG and declare each rule as a standalone `network.SecurityRule`"
+    url = "https://github.com/azure-jit-access/azure-jit-access/blob/main/docs/policies.md#nsg-no-inline-rules"
+    text = render_text(result)
+    assert f"        How to fix: {fix}" in text and f"        See: {url}" in text
+    entry = next(v for v in to_json_document(result)["violations"] if v["policy"] == "nsg-no-inline-rules")
+    assert entry["remediation"].startswith(fix) and entry["url"] == url

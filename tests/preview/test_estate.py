@@ -93,6 +93,7 @@ def test_the_shipped_estate_previews_clean_in_one_command(tmp_path):
             [
                 "preview",
                 "--all-stacks",
+                "--validate",
                 "--policy-pack",
                 str(ROOT / "policies"),
                 "--program",
@@ -174,3 +175,8 @@ def test_a_stack_file_that_is_not_yaml_is_a_clear_error(tmp_path, capsys):
     assert main(["preview", "--all-stacks", "--program", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --all-stacks: cannot read the project's stack files: ") and "Traceback" not in err
+
+
+def test_all_stacks_refuses_sarif(capsys):
+    assert main(["preview", "--all-stacks", "--format", "sarif"]) == 2
+    assert "--all-stacks writes text, json or markdown, not sarif" in capsys.readouterr().err

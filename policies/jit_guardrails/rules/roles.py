@@ -30,6 +30,8 @@ DEFAULT_REQUESTER_ACTIONS: tuple[str, ...] = (
     "Microsoft.Network/publicIPAddresses/read",
     "Microsoft.Security/policies/read",
     "Microsoft.Network/*/read",
+    # Microsoft Learn's JIT reader role (view JIT policies and Defender plan status) also reads pricings.
+    "Microsoft.Security/pricings/read",
 )
 
 # Built-in role definition ids (Microsoft Learn, "Azure built-in roles").
