@@ -42,6 +42,7 @@ _EXPORTS = {
     "azure_jit_access.audit": ["JitAuditTrail", "JitAuditTrailArgs", "resolve_audit_settings"],
     "azure_jit_access.audit_sink": ["AuditSink"],
     "azure_jit_access.aliases": ["with_alias_pruning"],
+    "azure_jit_access.existing_vm": ["ExistingVmGuard", "ExistingVmGuardArgs", "ExistingVm"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
