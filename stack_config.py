@@ -15,6 +15,7 @@ from pulumi_azure_native import authorization
 
 from approval_config import check_approvals_config
 from azure_jit_access import validation
+from azure_jit_access.approval.modes import APPROVAL, resolve_request_mode
 from azure_jit_access.audit import JitAuditTrailArgs, resolve_audit_settings
 from azure_jit_access.bastion import BastionAccessArgs, validate_bastion_args
 from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions
@@ -26,6 +27,7 @@ from azure_jit_access.requester_role import (
     validate_assignee,
 )
 from azure_jit_access.validation import validate_mapping
+from azure_jit_access.viewer_role import JitViewerRoleArgs
 from azure_jit_access.vm import JitProtectedVmArgs, NsgRule, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 
@@ -64,6 +66,10 @@ class StackConfig:
     approvals: dict | None = None
     """The raw `approvals` mapping, already checked; the workflow's args need outputs of other components."""
     tags: dict[str, str] = field(default_factory=dict)
+    request_mode: str = "direct"
+    """`direct` (requesters initiate themselves) or `approval` (only the workflow's identity initiates)."""
+    viewer: JitViewerRoleArgs | None = None
+    """Approval mode: the read-only JIT viewer role for `requesterGroupIds`."""
 
 
 def _vm_args(raw: object, index: int, mode: str, cfg: pulumi.Config, tags: dict) -> JitProtectedVmArgs:
@@ -212,8 +218,16 @@ def read_config() -> StackConfig:
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
     group = cfg.get("resourceGroupName") or f"rg-jit-{pulumi.get_stack()}"
-    requester, guardrails = _access_control(cfg, group)
     approvals = cfg.get_object("approvals")
+    request_mode = resolve_request_mode(cfg.get("requestMode"), approvals is not None, f"{NAMESPACE}:requestMode")
+    requester, guardrails = _access_control(cfg, group)
+    viewer = None
+    if request_mode == APPROVAL:
+        # Approval mode: people see JIT but only the workflow may initiate (JIT's only check is RBAC).
+        viewer = JitViewerRoleArgs(
+            assignable_scopes=requester.assignable_scopes, assignees=requester.assignees, portal=requester.portal
+        )
+        requester = dataclasses.replace(requester, assignees=[], access_mode=APPROVAL)
     if approvals is not None:
         check_approvals_config(
             approvals,
@@ -222,6 +236,7 @@ def read_config() -> StackConfig:
             policy_name=policy.policy_name,
             caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
             bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
+            source_prefixes=sources,
             audit=_audit_enabled(cfg),
         )
     return StackConfig(
@@ -239,6 +254,8 @@ def read_config() -> StackConfig:
         audit=read_audit_config(cfg, location, tags),
         approvals=approvals,
         tags=tags,
+        request_mode=request_mode,
+        viewer=viewer,
     )
 
 
