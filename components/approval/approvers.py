@@ -161,7 +161,7 @@ def resolution_actions(approvers: Sequence[Approver], mail_expression: str) -> d
             "type": "If",
             "expression": whole(call("not", call("empty", resolved_id))),
             "actions": inner,
-            "else": {"actions": {}},
+            "else": {"actions": {"Responder_not_found": unresolved_action()}},
             "runAfter": {RESOLVE_ACTION: ["Succeeded", "Failed", "TimedOut"]},
         },
     }
@@ -205,6 +205,11 @@ def responder_verdict(
 def initial_responder() -> dict[str, object]:
     """The `responder` variable before Graph answered: unresolved."""
     return {"objectId": "", "resolved": False, "groups": []}
+
+
+def unresolved_action() -> dict[str, object]:
+    """Set the `responder` variable to unresolved (explicitly, so the run history shows why)."""
+    return {"type": "SetVariable", "inputs": {"name": RESPONDER, "value": initial_responder()}, "runAfter": {}}
 
 
 __all__ = [

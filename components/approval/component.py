@@ -217,7 +217,8 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
 
     Creates a Consumption `logic.Workflow` with a system-assigned identity whose definition is generated
     from the typed args (validate the request, e-mail an approver, refuse self-approval and timeouts, then
-    `initiate` with the managed identity and the policy's listed prefix holding the validated address, notify, write an audit record), the
+    `initiate` with the managed identity and the policy's listed prefix holding the validated address, notify,
+    write an audit record), the
     `web.Connection`s it uses (Office 365, and Microsoft Forms when a form is configured), and a
     `RoleAssignment` of the JIT requester role (never Contributor) on each protected resource group.
     Why: approvers need not be admins, and nothing reaches `initiate` unvalidated or unapproved.

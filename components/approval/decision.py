@@ -23,6 +23,7 @@ from azure_jit_access.approval.approvers import (
     resolution_actions,
     responder_checks,
     responder_mail_expression,
+    unresolved_action,
 )
 from azure_jit_access.approval.language import (
     all_of,
@@ -110,7 +111,7 @@ def answered_action(approvers: Sequence[Approver]) -> dict[str, object]:
         "type": "If",
         "expression": whole(_answered()),
         "actions": resolution_actions(approvers, _answer("responder")),
-        "else": {"actions": {}},
+        "else": {"actions": {"No_answer_to_check": unresolved_action()}},
         "runAfter": {ANSWER_ACTION: ["Succeeded"]},
     }
 
