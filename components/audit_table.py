@@ -37,7 +37,10 @@ class DecisionColumn:
 DECISION_COLUMNS: tuple[DecisionColumn, ...] = (
     DecisionColumn("TimeGenerated", "datetime", "When the workflow recorded the decision (UTC)."),
     DecisionColumn(
-        "Decision", "string", "Approved, Rejected, TimedOut, SelfApprovalBlocked, Invalid, InitiateFailed or Error."
+        "Decision",
+        "string",
+        "Approved, Rejected, TimedOut, SelfApprovalBlocked, NotAnApprover, ApproverUnverified, Invalid, "
+        "InitiateFailed or Error.",
     ),
     DecisionColumn("Reason", "string", "Why: the validation failure, who approved or rejected, or the error."),
     DecisionColumn("Requester", "string", "Who asked (the signed-in user's UPN or e-mail)."),

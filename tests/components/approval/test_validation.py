@@ -25,7 +25,6 @@ from azure_jit_access.approval.decision import (
     outcome_action,
 )
 from azure_jit_access.approval.sources import REASON_SOURCE_NOT_LISTED, SOURCE_LISTED_PREFIX
-from azure_jit_access.rules.sources import listed_prefix_for
 from azure_jit_access.approval.validation import (
     BLOCKED_SOURCE_NETWORKS,
     REASON_DURATION_FORMAT,
@@ -46,6 +45,7 @@ from azure_jit_access.approval.validation import (
     validation_actions,
     vm_rules_value,
 )
+from azure_jit_access.rules.sources import listed_prefix_for
 from tests.support.workflow_expressions import Context, ExpressionError, evaluate_value
 from tests.support.workflow_runner import run_actions
 
