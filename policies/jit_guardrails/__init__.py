@@ -15,11 +15,12 @@ from collections.abc import Mapping
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from . import defender, identity, jit, network, stack, workflow
+from . import approval_mode, defender, identity, jit, network, stack, workflow
 
 PACK_NAME = "azure-jit-guardrails"
 
 _ALL = [*network.POLICIES, *jit.POLICIES, *defender.POLICIES, *identity.POLICIES, *workflow.POLICIES, *stack.POLICIES]
+_ALL += approval_mode.POLICIES
 
 
 def policy_names() -> list[str]:

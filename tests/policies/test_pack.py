@@ -29,6 +29,7 @@ DEFAULT_LEVELS = {
     "nsg-rule-ownership": "mandatory",
     "vm-has-nsg": "mandatory",
     "jit-policy-single-writer": "mandatory",
+    "approval-mode-no-human-initiate": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -36,6 +37,7 @@ STACK_POLICIES = {
     "nsg-rule-ownership",
     "vm-has-nsg",
     "jit-policy-single-writer",
+    "approval-mode-no-human-initiate",
 }
 
 
