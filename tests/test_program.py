@@ -67,7 +67,7 @@ def test_dev_stack_has_defender_p2_retained_and_one_policy_after_it(dev):
     assert policy.options["ignoreChanges"] == ["requests"]
     vm_ids = [dev.one("azure-native:compute:VirtualMachine", f"{n}-vm").id for n in ("vm-web-01", "vm-win-01")]
     assert [vm["id"] for vm in policy.inputs["virtualMachines"]] == vm_ids
-    sources = ["203.0.113.0/28", "198.51.100.7"]
+    sources = ["20.50.1.0/29", "203.0.113.0/28"]
     for vm in policy.inputs["virtualMachines"]:
         for port in vm["ports"]:
             assert port["allowedSourceAddressPrefixes"] == sources
