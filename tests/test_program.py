@@ -162,8 +162,8 @@ def test_runs_are_deterministic(dev):
         ("dev", f"{NS}:requestMode=manual", "azure-jit-access:requestMode: 'manual'; use 'approval'"),
         (
             "dev",
-            f'{NS}:approvals={{"tenantId": "00000000-0000-4000-8000-000000000002", "approvers": ["secops@example.com"], '
-            '"http": {"audience": "api://jit-approvals"}}',
+            f'{NS}:approvals={{"tenantId": "00000000-0000-4000-8000-000000000002", '
+            '"approvers": ["secops@example.com"], "http": {"audience": "api://jit-approvals"}}',
             "azure-jit-access:approvals.approvers[0]: 'secops@example.com' is an e-mail address alone",
         ),
         (
