@@ -15,6 +15,7 @@ from pulumi_azure_native import network, resources
 
 from approval_config import allowed_vms_from_policy, approval_args_from_config
 from azure_jit_access.approval.component import JitApprovalWorkflow
+from azure_jit_access.approval.modes import APPROVAL
 from azure_jit_access.audit import JitAuditTrail
 from azure_jit_access.bastion import BastionAccess
 from azure_jit_access.defender import DefenderForServers
@@ -173,6 +174,9 @@ def build_approvals(
     )
     if audit:
         audit.allow_ingestion("approvals", approvals.principal_id)
+        if config.request_mode == APPROVAL:
+            # Detection behind approval mode: initiate by anyone else, or tampering with any control.
+            audit.alert_on_approval_bypass(approvals.principal_id)
     pulumi.export("approvalConnections", approvals.connection_names)
     pulumi.export("approvalWorkflowPrincipalId", approvals.principal_id)
     if approvals.http_trigger_url is not None:

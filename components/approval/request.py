@@ -119,6 +119,8 @@ def forms_trigger(forms: FormsTrigger) -> dict[str, object]:
             "path": f"/formapi/api/forms/{interpolated(call('encodeURIComponent', lit(forms.form_id)))}/webhooks",
         },
         "splitOn": whole(prop(call("triggerBody"), "value")),
+        # The inputs hold the trigger's callback URL (listCallbackUrl): keep it out of run history.
+        "runtimeConfiguration": {"secureData": {"properties": ["inputs"]}},
     }
 
 
@@ -234,7 +236,13 @@ def http_actions() -> dict[str, dict[str, object]]:
         }
     )
     return {
-        TOKEN_PAYLOAD_ACTION: {"type": "Compose", "inputs": whole(standard), "runAfter": {}},
+        # Derived from the bearer token: hidden from run history like the trigger's outputs.
+        TOKEN_PAYLOAD_ACTION: {
+            "type": "Compose",
+            "inputs": whole(standard),
+            "runAfter": {},
+            "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}},
+        },
         CLAIMS_ACTION: {
             "type": "Compose",
             "inputs": whole(call("json", call("base64ToString", padded))),

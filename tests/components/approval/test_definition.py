@@ -632,3 +632,22 @@ def test_a_listed_single_address_is_initiated_as_written():
     run = run_http(stubs=answer("Approve", "lead@contoso.com"), sourceIp="52.1.2.3")
     (port,) = run.inputs["Initiate_jit_access"]["body"]["virtualMachines"][0]["ports"]
     assert port["allowedSourceAddressPrefix"] == "52.1.2.3"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_step_carrying_a_callback_url_or_the_token_is_hidden_from_run_history(variant):
+    """secureData (MS Learn, "Secure access and data for workflows"): callback URLs and bearer-token material."""
+    definition = build_definition(VARIANTS[variant])
+    steps = {**definition["triggers"], **all_actions(definition)}
+    carrying = {}
+    for name, step in steps.items():
+        text = json.dumps({k: v for k, v in step.items() if k not in ("actions", "else")})
+        if "listCallbackUrl()" in text:
+            carrying[name] = "inputs"
+        if "['Authorization']" in text and step["type"] == "Compose":
+            carrying[name] = "inputs"
+        if step["type"] == "Request":
+            carrying[name] = "outputs"  # the trigger's outputs hold the Authorization header
+    assert carrying, "nothing carries a callback URL or token?"
+    for name, part in carrying.items():
+        assert part in steps[name]["runtimeConfiguration"]["secureData"]["properties"], name
