@@ -17,4 +17,4 @@ def test_the_dev_stack_comment_renders_and_its_diagram_parses(tmp_path):
     assert "bypassed" not in access_table
     blocks = mermaid_blocks(text)
     assert [r["ok"] for r in parse_mermaid(blocks)] == [True]
-    assert 'subgraph c29["+ JitProtectedVm vm-web-01"]' in blocks[0]
+    assert 'subgraph c31["+ JitProtectedVm vm-web-01"]' in blocks[0]
