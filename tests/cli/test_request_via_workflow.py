@@ -152,3 +152,31 @@ def test_status_refuses_a_run_id_that_could_change_the_query(workflow):
     run = run_cli(["status", "--request", "x' or 1==1 //"], runtime_for(workflow))
     assert run.status == 2 and "is not a workflow run id" in run.err
     assert workflow.queries == []
+
+
+def test_status_with_a_workspace_shows_decisions_then_the_active_jit_requests(server, monkeypatch):
+    """Both sources through one local server: Log Analytics answers /v1/..., the fake ARM everything else."""
+    arm = fake_arm.attach(server, monkeypatch)
+    arm.add_policy(
+        [(fake_arm.vm_id("vm1"), [fake_arm.port_rule(22)])],
+        requests=[fake_arm.request_body(fake_arm.vm_id("vm1"), 22, "20.50.1.0/29", "2025-03-01T10:00:00Z")],
+    )
+    logs = FakeWorkflow(url=arm.url, token=TOKEN)
+    logs.records += [
+        record("Approved", "approved by lead@contoso.com; open until 2025-03-01T10:00:00Z"),
+        record("NotAnApprover", "the answer from eve@contoso.com was refused", run_id="0858553329729141331157738987"),
+    ]
+    server.clear()
+    server.expect_request(re.compile(".*")).respond_with_handler(
+        lambda request: logs.handle(request) if request.path.startswith("/v1/") else arm.handle(request)
+    )
+    runtime = make_runtime(arm, JIT_AUDIT_WORKSPACE=WORKSPACE, JIT_LOGS_ENDPOINT=arm.url)
+    run = run_cli(["status"], runtime)
+    assert run.status == 0, run.err
+    decisions, jit = run.out.split("JIT requests:\n")
+    assert decisions.startswith("Approval workflow decisions:\n")
+    assert "opened" in decisions.splitlines()[1] and RUN_ID in decisions.splitlines()[1]
+    assert decisions.splitlines()[2].startswith("refused") and "NotAnApprover" in decisions.splitlines()[2]
+    assert "vm1" in jit and "20.50.1.0/29" in jit
+    assert logs.queries[0]["body"]["query"].startswith("JitAccessDecisions_CL\n| project TimeGenerated")
+    assert logs.queries[0]["authorization"] == f"Bearer {fake_arm.TOKEN}"
