@@ -14,11 +14,13 @@ from pulumi_azure_native import network, resources
 
 from approval_config import allowed_vms_from_policy, approval_args
 from azure_jit_access.approval.component import JitApprovalWorkflow
+from azure_jit_access.approval.modes import APPROVAL
 from azure_jit_access.audit import JitAuditTrail
 from azure_jit_access.bastion import BastionAccess
 from azure_jit_access.defender import DefenderForServers
 from azure_jit_access.jit_policy import JitAccessPolicy
 from azure_jit_access.requester_role import JitRequesterRole
+from azure_jit_access.viewer_role import JitViewerRole
 from azure_jit_access.vm import JitProtectedVm
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy
 from estate import PLATFORM, WORKLOAD, read_role, read_role_config
@@ -104,6 +106,10 @@ def build_access_control(config: StackConfig, net: Network) -> tuple[JitRequeste
     """Who may request access (the requester role) and what nobody may do (open ports to any source)."""
     after_group = pulumi.ResourceOptions(depends_on=[net.resource_group])
     role = JitRequesterRole("requester", config.requester, opts=after_group)
+    if config.viewer is not None:
+        # Approval mode: the requester groups may see JIT policies and requests, never initiate.
+        viewer = JitViewerRole("viewer", config.viewer, opts=after_group)
+        pulumi.export("viewerRoleName", viewer.role_name)
     guardrails = DenyWildcardSourcePolicy("guardrails", config.guardrails, opts=after_group)
     pulumi.export("requesterRoleId", role.role_definition_id)
     pulumi.export("requesterRoleName", role.role_name)
@@ -154,12 +160,16 @@ def build_approvals(
             ),
             requester_role_definition_id=role.role_definition_id,
             bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
+            source_prefixes=config.policy.allowed_source_address_prefixes,
             audit=audit.sink if audit else None,
             tags=config.tags,
         ),
     )
     if audit:
         audit.allow_ingestion("approvals", approvals.principal_id)
+        if config.request_mode == APPROVAL:
+            # Detection behind approval mode: initiate by anyone else, or tampering with any control.
+            audit.alert_on_approval_bypass(approvals.principal_id)
     pulumi.export("approvalConnections", approvals.connection_names)
     pulumi.export("approvalWorkflowPrincipalId", approvals.principal_id)
     if approvals.http_trigger_url is not None:
@@ -177,6 +187,7 @@ def export_outputs(
     """Stack outputs: VM ids and addresses, the policy, and each VM's ports and duration caps."""
     names = [vm.settings.vm_name for vm in vms]
     pulumi.export("accessMode", config.access_mode)
+    pulumi.export("requestMode", config.request_mode)
     pulumi.export("vmIds", dict(zip(names, [vm.vm_id for vm in vms], strict=True)))
     pulumi.export("vmPrivateIps", dict(zip(names, [vm.private_ip_address for vm in vms], strict=True)))
     pulumi.export("vmPublicIps", {vm.settings.vm_name: vm.public_ip_address for vm in vms if vm.public_ip_address})

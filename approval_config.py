@@ -5,7 +5,8 @@ naming the key (`azure-jit-access:approvals.<key>`) before anything is created.
 
     azure-jit-access:approvals:
       tenantId: <Entra ID tenant GUID>
-      approvers: [secops@contoso.com]
+      approvers:                       # Entra users or groups by object id, and the mailbox to e-mail
+        - {objectId: <group object id>, type: Group, mail: secops@contoso.com}
       approvalTimeout: PT8H            # optional
       maxDurationMinutes: 180          # optional cap on every VM's JIT duration cap
       http: {audience: api://jit-approvals, allowedCallerIpRanges: []}
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflowArgs, workflow_settings
 from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrigger
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES
@@ -28,6 +30,7 @@ from azure_jit_access.validation import duration_minutes, validate_mapping
 CONFIG_KEYS = {"tenantId", "approvers", "approvalTimeout", "maxDurationMinutes", "http", "forms"}
 HTTP_KEYS = {"audience", "allowedCallerIpRanges"}
 FORMS_KEYS = {"formId", "fields"}
+APPROVER_KEYS = {"objectId", "type", "mail"}
 FIELD_KEYS = {
     "vm": "vm",
     "port": "port",
@@ -74,12 +77,29 @@ def _strings(value: object, where: str) -> list[str]:
     return list(value)
 
 
+def _approvers(value: object, where: str) -> list[Approver]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{where}: list the approvers, e.g. [{{objectId: <group object id>, type: Group, mail: ...}}]")
+    approvers = []
+    for position, raw in enumerate(value):
+        if isinstance(raw, str):
+            raise ValueError(
+                f"{where}[{position}]: '{raw}' is an e-mail address alone; give {{objectId: <Entra user or group "
+                f"object id>, type: User or Group, mail: {raw}}} so the workflow can tell who answered"
+            )
+        item = validate_mapping(raw, f"{where}[{position}]", APPROVER_KEYS)
+        approvers.append(
+            Approver(object_id=item.get("objectId"), kind=item.get("type", "User"), mail=item.get("mail"))  # type: ignore[arg-type]
+        )
+    return approvers
+
+
 @dataclass(frozen=True)
 class ApprovalSettings:
     """The `approvals` config, read and type-checked: everything but the wiring (VM ids, role, audit sink)."""
 
     tenant_id: str
-    approvers: tuple[str, ...]
+    approvers: tuple[Approver, ...]
     http: HttpTrigger | None
     forms: FormsTrigger | None
     approval_timeout: str
@@ -112,7 +132,7 @@ def read_approval_settings(raw: object, where: str = "azure-jit-access:approvals
         raise ValueError(f"{where}.maxDurationMinutes: give whole minutes such as 180, got {cap!r}")
     return ApprovalSettings(
         tenant_id=str(config.get("tenantId") or ""),
-        approvers=tuple(_strings(config.get("approvers"), f"{where}.approvers")),
+        approvers=tuple(_approvers(config.get("approvers"), f"{where}.approvers")),
         http=http,
         forms=forms,
         approval_timeout=str(config.get("approvalTimeout") or "PT8H"),
@@ -128,6 +148,7 @@ def approval_args(
     allowed_vms: Sequence[AllowedVm],
     requester_role_definition_id: pulumi.Input[str],
     bastion_source_prefixes: Sequence[str] = (),
+    source_prefixes: Sequence[str] = (),
     audit: AuditSink | None = None,
     tags: Mapping[str, str] | None = None,
     where: str = "azure-jit-access:approvals",
@@ -145,6 +166,7 @@ def approval_args(
         approval_timeout=settings.approval_timeout,
         max_duration_minutes=settings.max_duration_minutes,
         bastion_source_prefixes=list(bastion_source_prefixes),
+        source_prefixes=[] if bastion_source_prefixes else list(source_prefixes),
         audit=audit,
         tags=dict(tags or {}),
     )
@@ -163,6 +185,7 @@ def approval_args_from_config(
     allowed_vms: Sequence[AllowedVm],
     requester_role_definition_id: pulumi.Input[str],
     bastion_source_prefixes: Sequence[str] = (),
+    source_prefixes: Sequence[str] = (),
     audit: AuditSink | None = None,
     tags: Mapping[str, str] | None = None,
     where: str = "azure-jit-access:approvals",
@@ -175,6 +198,7 @@ def approval_args_from_config(
         allowed_vms=allowed_vms,
         requester_role_definition_id=requester_role_definition_id,
         bastion_source_prefixes=bastion_source_prefixes,
+        source_prefixes=source_prefixes,
         audit=audit,
         tags=tags,
         where=where,
@@ -189,6 +213,7 @@ def check_approvals_config(
     caps: Mapping[str, Sequence[Mapping[str, object]]],
     policy_name: str,
     bastion_source_prefixes: Sequence[str] = (),
+    source_prefixes: Sequence[str] = (),
     audit: bool = False,
     where: str = "azure-jit-access:approvals",
 ) -> ApprovalSettings:
@@ -212,6 +237,7 @@ def check_approvals_config(
         allowed_vms=allowed_vms_from_policy(caps, vm_ids, resource_group, policy_name, location),
         requester_role_definition_id=f"/providers/Microsoft.Authorization/roleDefinitions/{placeholder}",
         bastion_source_prefixes=bastion_source_prefixes,
+        source_prefixes=source_prefixes,
         audit=sink,
         where=where,
     )

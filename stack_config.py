@@ -8,13 +8,14 @@ error, not True); `__main__.py` only composes components from the `StackConfig` 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi
 from pulumi_azure_native import authorization
 
 from approval_config import ApprovalSettings, check_approvals_config
 from azure_jit_access import validation
+from azure_jit_access.approval.modes import APPROVAL, resolve_request_mode
 from azure_jit_access.audit import resolve_audit_settings
 from azure_jit_access.bastion import validate_bastion_args
 from azure_jit_access.defender import DefenderForServersArgs, resolve_extensions
@@ -25,6 +26,7 @@ from azure_jit_access.requester_role import (
     validate_assignable_scopes,
     validate_assignee,
 )
+from azure_jit_access.viewer_role import JitViewerRoleArgs
 from azure_jit_access.vm import NsgRule, VmSettings, resolve_vm_settings
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicyArgs, parse_policy_scope, validate_effect
 from stack_schema import NAMESPACE, ConfigError, validate_namespace
@@ -53,6 +55,10 @@ class StackConfig:
     audit: AuditConfig | None = None
     approvals: ApprovalSettings | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    request_mode: str = "direct"
+    """`direct` (requesters initiate themselves) or `approval` (only the workflow's identity initiates)."""
+    viewer: JitViewerRoleArgs | None = None
+    """Approval mode: the read-only JIT viewer role for `requesterGroupIds`."""
 
 
 def _vm_config(
@@ -210,8 +216,16 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
     resolve_extensions(defender.extensions)
     if defender.subscription_id:
         validation.validate_subscription_id(defender.subscription_id, f"{NAMESPACE}:defender.subscriptionId")
-    requester, guardrails = _access_control(values, group, place.subscription)
     approvals = values.get("approvals")
+    request_mode = resolve_request_mode(values.get("requestMode"), approvals is not None, f"{NAMESPACE}:requestMode")
+    requester, guardrails = _access_control(values, group, place.subscription)
+    viewer = None
+    if request_mode == APPROVAL:
+        # Approval mode: people see JIT but only the workflow may initiate (JIT's only check is RBAC).
+        viewer = JitViewerRoleArgs(
+            assignable_scopes=requester.assignable_scopes, assignees=requester.assignees, portal=requester.portal
+        )
+        requester = replace(requester, assignees=[], access_mode=APPROVAL)
     if approvals is not None:
         approvals = check_approvals_config(
             approvals,
@@ -220,6 +234,7 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
             policy_name=policy.policy_name,
             caps={vm.entry.vm_name: [p.to_caps() for p in vm.ports] for vm in resolved},
             bastion_source_prefixes=[bastion.subnet_address_prefix] if bastion else [],
+            source_prefixes=sources,
             audit=_audit_enabled(values),
         )
     return StackConfig(
@@ -238,6 +253,8 @@ def resolve_config(values: dict, location: str | None) -> StackConfig:
         approvals=approvals,
         placement=place,
         tags=tags,
+        request_mode=request_mode,
+        viewer=viewer,
     )
 
 

@@ -42,6 +42,10 @@ class Spec:
     """For `mapping`: the known keys."""
     description: str = ""
     """What the key means (also in Pulumi.yaml's `config:`)."""
+    choices: tuple[str, ...] = ()
+    """For `string`: the allowed values (compared without case), if the key has a fixed set."""
+    text_hint: str = ""
+    """For `mapping`: the fix when text is given instead (`{value}` is the text), e.g. an old shorthand."""
 
 
 STRING, BOOLEAN, INTEGER = Spec("string"), Spec("boolean"), Spec("integer")
@@ -74,9 +78,18 @@ VM = _mapping(
     extraRules=Spec("list", items=RULE),
     computerName=STRING,
 )
+APPROVER = Spec(
+    "mapping",
+    fields={"objectId": STRING, "type": Spec("string", choices=("User", "Group")), "mail": STRING},
+    text_hint=(
+        "{value!r} is an e-mail address alone; give {{objectId: <Entra user or group object id>, "
+        "type: User or Group, mail: {value}}} so the workflow can tell who answered"
+    ),
+)
+REQUEST_MODES = ("approval", "direct")
 APPROVALS = _mapping(
     tenantId=STRING,
-    approvers=STRINGS,
+    approvers=Spec("list", items=APPROVER),
     approvalTimeout=STRING,
     maxDurationMinutes=INTEGER,
     http=_mapping(audience=STRING, allowedCallerIpRanges=STRINGS),
@@ -115,6 +128,11 @@ TOP_LEVEL: dict[str, Spec] = {
         alertFrequency=STRING,
         alertWindow=STRING,
         retainAuditData=BOOLEAN,
+    ),
+    "requestMode": Spec(
+        "string",
+        choices=REQUEST_MODES,
+        description="approval (only the approval workflow opens ports; the default with approvals) or direct",
     ),
     "approvals": APPROVALS,
     # Estate roles (docs/estate.md): which stack owns what.
@@ -182,6 +200,7 @@ def check(value: Any, spec: Spec, path: str) -> None:
             scalar = isinstance(value, (bool, int, float))
             hint = f"; write '{value}' in quotes if it is meant as text" if scalar else ""
             raise ConfigError(f"{path}: expected a string, got {_type_name(value)}{hint}")
+        _check_choice(value, spec, path)
     elif kind == "integer":
         if isinstance(value, str) and value.strip().isdigit():
             raise ConfigError(f"{path}: {value!r} is a quoted string, not a number; write {value.strip()} unquoted")
@@ -204,6 +223,8 @@ def check(value: Any, spec: Spec, path: str) -> None:
             if not isinstance(item, str):
                 raise ConfigError(f"{path}.{key}: expected a string, got {_type_name(item)}; quote it")
     elif kind == "mapping":
+        if isinstance(value, str) and spec.text_hint:
+            raise ConfigError(f"{path}: {spec.text_hint.format(value=value)}")
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: expected a mapping (key: value lines), got {_type_name(value)}")
         for key, item in value.items():
@@ -214,6 +235,15 @@ def check(value: Any, spec: Spec, path: str) -> None:
             check(item, spec.fields[key], f"{path}.{key}")
     else:  # pragma: no cover - a schema typo, not a user input
         raise AssertionError(f"unknown spec kind {kind}")
+
+
+def _check_choice(value: str, spec: Spec, path: str) -> None:
+    if spec.choices and value.strip().lower() not in (c.lower() for c in spec.choices):
+        allowed = " or ".join(repr(c) for c in spec.choices)
+        lowered = {c.lower(): c for c in spec.choices}
+        close = difflib.get_close_matches(value.strip().lower(), lowered, n=1, cutoff=0.6)
+        hint = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+        raise ConfigError(f"{path}: {value!r}; use {allowed}{hint}")
 
 
 def parse_raw(key: str, text: str, spec: Spec) -> Any:
@@ -232,6 +262,7 @@ def parse_raw(key: str, text: str, spec: Spec) -> Any:
         if text not in ("true", "false"):
             raise ConfigError(f"{path}: expected true or false, got {text!r}")
         return text == "true"
+    _check_choice(text, spec, path)
     return text
 
 

@@ -6,6 +6,7 @@ import base64
 
 from pulumi_azure_native import network, resources
 
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.approval.request import HttpTrigger
 from azure_jit_access.defender import DefenderForServers, DefenderForServersArgs
@@ -95,8 +96,9 @@ def build(vms: int, per_group: int, keep_aliases: bool = False) -> None:
             resource_group_name="rg-fleet-000",
             location=LOCATION,
             tenant_id=TENANT,
-            approvers=["secops@example.com"],
+            approvers=[Approver("5ec0f500-0000-4000-8000-0000000005ec", "Group", "secops@example.com")],
             allowed_vms=allowed,
+            source_prefixes=["203.0.113.0/28"],
             requester_role_definition_id=role.role_definition_id,
             http=HttpTrigger(audience="api://jit-approvals"),
             subscription_id=SUBSCRIPTION,

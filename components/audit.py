@@ -21,6 +21,7 @@ from azure_jit_access import kql, type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.audit_table import DECISION_STREAM, DECISION_TABLE, create_decision_ingestion, grant_ingestion
+from azure_jit_access.control_alerts import control_changes_query, initiate_outside_workflow_query
 from azure_jit_access.rules.durations import whole_minutes
 from azure_jit_access.rules.emails import is_email
 
@@ -208,6 +209,7 @@ class JitAuditTrail(pulumi.ComponentResource):
         )
         self._name = name
         self._settings = settings
+        self._args = args
         tags = settings.tags or None
         child = pulumi.ResourceOptions(parent=self)
         if args.existing_workspace_id is None:
@@ -260,6 +262,7 @@ class JitAuditTrail(pulumi.ComponentResource):
             opts=child,
         )
         self.action_group_id = action_group.id
+        self._action_group = action_group
         since = kql.kql_timespan(settings.frequency_minutes)
         self.initiate_alert_id = self._alert(
             "initiate-alert",
@@ -383,6 +386,36 @@ class JitAuditTrail(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return rule.id
+
+    def alert_on_approval_bypass(self, workflow_principal_id: pulumi.Input[str]) -> None:
+        """Approval mode: alert on every `initiate` not made by the workflow's identity, and on every change to a
+        control (the workflow, its connections, policies and exemptions, Defender pricing, deny rules, diagnostic
+        settings, alerts). Queries: `components/control_alerts.py`."""
+        since = kql.kql_timespan(self._settings.frequency_minutes)
+        query = pulumi.Output.from_input(workflow_principal_id).apply(
+            lambda principal: initiate_outside_workflow_query(principal, since)
+        )
+        self.bypass_alert_id = self._alert(
+            "bypass-alert",
+            self._args,
+            self._action_group,
+            "JIT initiate outside the approval workflow",
+            "A JIT initiate whose caller is not the approval workflow's identity: approval was bypassed.",
+            query,  # type: ignore[arg-type]
+            self._args.change_alert_severity,
+            ["Caller", "CorrelationId"],
+        )
+        self.control_alert_id = self._alert(
+            "control-alert",
+            self._args,
+            self._action_group,
+            "A JIT approval control was changed",
+            "Writes or deletes of the workflow, its API connections, policy assignments and exemptions, Defender "
+            "pricing, JIT policies, NSG rules, role assignments, diagnostic settings or alerts.",
+            control_changes_query(since),
+            self._args.change_alert_severity,
+            ["Control", "CorrelationId"],
+        )
 
     def allow_ingestion(self, name: str, principal_id: pulumi.Input[str]) -> authorization.RoleAssignment:
         """Let an identity (the approval workflow's) send decision records: Monitoring Metrics Publisher on the

@@ -37,12 +37,18 @@ class DecisionColumn:
 DECISION_COLUMNS: tuple[DecisionColumn, ...] = (
     DecisionColumn("TimeGenerated", "datetime", "When the workflow recorded the decision (UTC)."),
     DecisionColumn(
-        "Decision", "string", "Approved, Rejected, TimedOut, SelfApprovalBlocked, Invalid, InitiateFailed or Error."
+        "Decision",
+        "string",
+        "Approved, Rejected, TimedOut, SelfApprovalBlocked, NotAnApprover, ApproverUnverified, Invalid, "
+        "InitiateFailed or Error.",
     ),
     DecisionColumn("Reason", "string", "Why: the validation failure, who approved or rejected, or the error."),
     DecisionColumn("Requester", "string", "Who asked (the signed-in user's UPN or e-mail)."),
     DecisionColumn("RequesterObjectId", "string", "The requester's Entra ID object id, when the trigger had one."),
     DecisionColumn("Approver", "string", "Who answered the approval e-mail; empty when nobody did."),
+    DecisionColumn(
+        "ApproverObjectId", "string", "The responder's Entra object id, resolved through Microsoft Graph; empty if not."
+    ),
     DecisionColumn("Vm", "string", "The VM the request named."),
     DecisionColumn("Port", "int", "The requested port."),
     DecisionColumn("SourceAddress", "string", "The address the port was (or would have been) opened to."),

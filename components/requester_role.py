@@ -162,6 +162,23 @@ class JitRequesterRoleArgs:
     """Allow subscription ids in `assignable_scopes` (a requester could then reach every VM there)."""
     keep_api_version_aliases: bool = False
     """Keep the SDK's API-version aliases on children (only for stacks created with versioned tokens)."""
+    access_mode: str = "direct"
+    """`direct`: the assignees initiate JIT themselves. `approval`: only the approval workflow's identity may hold
+    initiate (`JitApprovalWorkflow` assigns it), so any assignee here is refused; give people `JitViewerRole`."""
+
+
+def check_access_mode(args: JitRequesterRoleArgs) -> None:
+    """Refuse assignees in approval mode: nobody but the workflow may hold initiate where it serves."""
+    if args.access_mode not in ("direct", "approval"):
+        raise ValueError(f"access_mode: give 'direct' or 'approval', got {args.access_mode!r}")
+    if args.access_mode == "approval" and args.assignees:
+        first = args.assignees[0]
+        raise ValueError(
+            f"assignees[0] ({first.label}): in approval mode only the approval workflow's managed identity may hold "
+            "JIT initiate (JitApprovalWorkflow assigns it), or anyone assigned here could open ports without "
+            "approval; give people the read-only JitViewerRole instead (stack config: requesterGroupIds become "
+            "viewers), or set access_mode='direct'"
+        )
 
 
 class JitRequesterRole(pulumi.ComponentResource):
@@ -185,21 +202,34 @@ class JitRequesterRole(pulumi.ComponentResource):
     assignable_scopes: list[str]
     assignments: list[authorization.RoleAssignment]
 
-    def __init__(self, name: str, args: JitRequesterRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        scopes = validate_assignable_scopes(args.assignable_scopes, args.allow_subscription_scope)
+    _KIND = (type_tokens.JIT_REQUESTER_ROLE, "Requester")
+    """The component's type token, and the word naming the role."""
+    _DESCRIPTION = (
+        "Request just-in-time VM access (JIT initiate) and read what a request needs. No write or delete actions."
+    )
+
+    def _actions(self, args: JitRequesterRoleArgs) -> list[str]:
+        check_access_mode(args)
         actions = requester_actions(args.portal)
         validate_requester_actions(actions)
-        role_name = args.role_name or f"JIT VM Access Requester ({pulumi.get_project()}-{pulumi.get_stack()})"
+        return actions
+
+    def __init__(self, name: str, args: JitRequesterRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        scopes = validate_assignable_scopes(args.assignable_scopes, args.allow_subscription_scope)
+        actions = self._actions(args)
+        token, kind = self._KIND
+        role_name = args.role_name or f"JIT VM Access {kind} ({pulumi.get_project()}-{pulumi.get_stack()})"
         if not role_name.strip() or role_name != role_name.strip():
             raise ValueError(f"role_name {role_name!r} must be non-empty without surrounding spaces")
         _check_distinct(args.assignees, name)
         super().__init__(
-            type_tokens.JIT_REQUESTER_ROLE,
+            token,
             name,
             None,
             with_alias_pruning(opts, args.keep_api_version_aliases),
         )
         self._name = name
+        self._approval_mode = getattr(args, "access_mode", "direct") == "approval"
         self._assignees: list[RoleAssignee] = []
         # Children do not inherit a component's depends_on, and the role needs its scopes to exist first.
         self._child_opts = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
@@ -214,8 +244,7 @@ class JitRequesterRole(pulumi.ComponentResource):
             scope=definition_scope,
             role_name=role_name,
             role_type="CustomRole",
-            description="Request just-in-time VM access (JIT initiate) and read what a request needs. "
-            "No write or delete actions.",
+            description=self._DESCRIPTION,
             permissions=[
                 authorization.PermissionArgs(actions=actions, not_actions=[], data_actions=[], not_data_actions=[])
             ],
@@ -230,6 +259,8 @@ class JitRequesterRole(pulumi.ComponentResource):
 
     def assign(self, assignee: RoleAssignee) -> list[authorization.RoleAssignment]:
         """Assign the role to one more principal at every assignable scope (e.g. a workflow's identity)."""
+        if self._approval_mode:
+            check_access_mode(JitRequesterRoleArgs(self.assignable_scopes, [assignee], access_mode="approval"))
         _check_distinct([*self._assignees, assignee], self._name)
         self._assignees.append(assignee)
         created = []
@@ -247,7 +278,7 @@ class JitRequesterRole(pulumi.ComponentResource):
                     principal_type=assignee.principal_type,
                     role_definition_id=self.role_definition_id,
                     scope=scope,
-                    description=f"JIT requester: {assignee.label}",
+                    description=f"JIT {self._KIND[1].lower()}: {assignee.label}",
                     opts=self._child_opts,
                 )
             )

@@ -9,6 +9,7 @@ from approval_config import (
     approval_args_from_config,
     check_approvals_config,
 )
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.audit import AUDIT_RECORD_COLUMNS
 from azure_jit_access.audit_table import record_stream_columns
 from azure_jit_access.validation import duration_minutes
@@ -23,7 +24,7 @@ CAPS = {
 }
 RAW = {
     "tenantId": "00000000-0000-4000-8000-000000000002",
-    "approvers": ["secops@contoso.com"],
+    "approvers": [{"objectId": "5ec0f500-0000-4000-8000-0000000005ec", "type": "Group", "mail": "secops@contoso.com"}],
     "http": {"audience": "api://jit-approvals", "allowedCallerIpRanges": ["198.51.100.0/24"]},
     "forms": {
         "formId": "Fm1d-formid_0123",
@@ -62,7 +63,10 @@ def test_config_becomes_component_args():
         location="westeurope",
         requester_role_definition_id=ROLE,
         allowed_vms=allowed_vms_from_policy(CAPS, vm_ids(), "rg-jit-dev", "default", "westeurope"),
+        source_prefixes=["20.50.1.0/29"],
     )
+    assert args.approvers == [Approver("5ec0f500-0000-4000-8000-0000000005ec", "Group", "secops@contoso.com")]
+    assert args.source_prefixes == ["20.50.1.0/29"]
     assert args.http.audience == "api://jit-approvals"
     assert args.http.allowed_caller_ip_ranges == ("198.51.100.0/24",)
     assert args.forms.fields.source_ip == "r3" and args.forms.form_id == "Fm1d-formid_0123"
@@ -74,8 +78,20 @@ def test_config_becomes_component_args():
     ("change", "message"),
     [
         ({"approver": ["x@y.z"]}, "azure-jit-access:approvals: unknown key(s) ['approver']"),
-        ({"approvers": "secops@contoso.com"}, "azure-jit-access:approvals.approvers: expected a list of strings"),
-        ({"approvers": []}, "azure-jit-access:approvals: approvers: list at least one approver"),
+        ({"approvers": "secops@contoso.com"}, "azure-jit-access:approvals.approvers: list the approvers"),
+        ({"approvers": []}, "azure-jit-access:approvals.approvers: list the approvers"),
+        (
+            {"approvers": ["secops@contoso.com"]},
+            "azure-jit-access:approvals.approvers[0]: 'secops@contoso.com' is an e-mail address alone",
+        ),
+        (
+            {"approvers": [{"objectId": "secops", "type": "Group", "mail": "secops@contoso.com"}]},
+            "azure-jit-access:approvals: approvers[0].object_id: give the user's or group's Entra object id",
+        ),
+        (
+            {"approvers": [{"id": "x"}]},
+            "azure-jit-access:approvals.approvers[0]: unknown key(s) ['id']",
+        ),
         ({"tenantId": None}, "azure-jit-access:approvals: tenant_id: give the Entra ID tenant id"),
         ({"maxDurationMinutes": "3h"}, "azure-jit-access:approvals.maxDurationMinutes: give whole minutes"),
         (
@@ -94,8 +110,18 @@ def test_config_becomes_component_args():
 def test_config_mistakes_name_the_key(change, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         check_approvals_config(
-            {**RAW, **change}, resource_group="rg-jit-dev", location="westeurope", caps=CAPS, policy_name="default"
+            {**RAW, **change},
+            resource_group="rg-jit-dev",
+            location="westeurope",
+            caps=CAPS,
+            policy_name="default",
+            source_prefixes=["20.50.1.0/29"],
         )
+
+
+def test_public_mode_needs_the_policys_source_prefixes():
+    with pytest.raises(ValueError, match=re.escape("azure-jit-access:approvals: source_prefixes: give the JIT")):
+        check_approvals_config(RAW, resource_group="rg-jit-dev", location="westeurope", caps=CAPS, policy_name="d")
 
 
 def test_bastion_mode_config_is_checked_against_the_bastion_prefix():

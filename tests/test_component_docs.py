@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrigger
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs
@@ -54,6 +55,7 @@ NESTED_ARGS = [
     (ExistingVm, "components.md"),
     (RoleAssignee, "access-control.md"),
     (AllowedVm, "approval-workflow.md"),
+    (Approver, "approval-workflow.md"),
     (HttpTrigger, "approval-workflow.md"),
     (FormsTrigger, "approval-workflow.md"),
     (FormFields, "approval-workflow.md"),

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from azure_jit_access.cli.preview.engine import run_program
+from azure_jit_access.rules.roles import INITIATE_ACTION, INITIATE_BUILTIN_ROLES, grants
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = "azure-jit-access"
@@ -66,7 +67,7 @@ def test_dev_stack_has_defender_p2_retained_and_one_policy_after_it(dev):
     assert policy.options["ignoreChanges"] == ["requests"]
     vm_ids = [dev.one("azure-native:compute:VirtualMachine", f"{n}-vm").id for n in ("vm-web-01", "vm-win-01")]
     assert [vm["id"] for vm in policy.inputs["virtualMachines"]] == vm_ids
-    sources = ["203.0.113.0/28", "198.51.100.7"]
+    sources = ["20.50.1.0/29", "203.0.113.0/28"]
     for vm in policy.inputs["virtualMachines"]:
         for port in vm["ports"]:
             assert port["allowedSourceAddressPrefixes"] == sources
@@ -95,13 +96,14 @@ def test_dev_stack_outputs(dev):
             "port": 22,
             "protocol": "TCP",
             "maxRequestAccessDuration": "PT3H",
-            "allowedSourceAddressPrefixes": ["203.0.113.0/28", "198.51.100.7"],
+            "allowedSourceAddressPrefixes": ["20.50.1.0/29", "203.0.113.0/28"],
         }
     ]
     assert [c["port"] for c in out["jitCaps"]["vm-win-01"]] == [3389, 5985, 5986]
     assert set(out["vmPublicIps"]) == {"vm-web-01", "vm-win-01"}
     assert "adminPasswords" in dev.secret_outputs and set(out["adminPasswords"]) == {"vm-win-01"}
     assert out["accessMode"] == "public"
+    assert out["requestMode"] == "approval"
 
 
 def test_bastion_stack_has_no_vm_public_ip_and_the_bastion_prefix_as_only_source(bastion):
@@ -157,6 +159,13 @@ def test_runs_are_deterministic(dev):
         ),
         ("dev", f"{NS}:vms=[]", "azure-jit-access:vms: at least one VM is required"),
         ("dev", f"{NS}:accessMode=vpn", "azure-jit-access:accessMode: 'vpn'; use 'public'"),
+        ("dev", f"{NS}:requestMode=manual", "azure-jit-access:requestMode: 'manual'; use 'approval'"),
+        (
+            "dev",
+            f'{NS}:approvals={{"tenantId": "00000000-0000-4000-8000-000000000002", '
+            '"approvers": ["secops@example.com"], "http": {"audience": "api://jit-approvals"}}',
+            "azure-jit-access:approvals.approvers[0]: 'secops@example.com' is an e-mail address alone",
+        ),
         (
             "bastion",
             f'{NS}:vms=[{{"name": "vm1", "os": "linux", "publicIp": true}}]',
@@ -197,11 +206,12 @@ def test_dev_stack_composes_every_concern_once(dev):
         "JitProtectedVm",
         "JitProtectedVm",
         "JitRequesterRole",
+        "JitViewerRole",
     ]
 
 
 def test_workflow_identity_gets_the_custom_requester_role_and_writes_the_audit_table(dev):
-    role = dev.one("azure-native:authorization:RoleDefinition")
+    role = dev.one("azure-native:authorization:RoleDefinition", "requester-definition")
     workflow = dev.one("azure-native:logic:Workflow")
     principal = workflow.outputs["identity"]["principalId"]
     grants = {r.name: r.inputs for r in dev.find("azure-native:authorization:RoleAssignment")}
@@ -213,3 +223,32 @@ def test_workflow_identity_gets_the_custom_requester_role_and_writes_the_audit_t
     assert ingestion["roleDefinitionId"].endswith("/roleDefinitions/3913510d-42f4-4e42-8a64-420c390055eb")
     assert ingestion["scope"] == dev.one("azure-native:monitor:DataCollectionRule").id
     assert dev.outputs["approvalWorkflowPrincipalId"] == principal
+
+
+@pytest.mark.parametrize("stack", ["dev", "bastion"])
+def test_in_approval_mode_only_the_workflow_identity_holds_initiate(stack):
+    """Every role assignment of the shipped stack, judged with the rules core: initiate is the workflow's alone."""
+    result = run_program(ROOT, stack)
+    assert result.outputs["requestMode"] == "approval"
+    principal = result.one("azure-native:logic:Workflow").outputs["identity"]["principalId"]
+    definitions = {d.id: d.inputs["permissions"] for d in result.find("azure-native:authorization:RoleDefinition")}
+    holders = set()
+    for assignment in result.find("azure-native:authorization:RoleAssignment"):
+        role_id = assignment.inputs["roleDefinitionId"]
+        guid = role_id.rsplit("/", 1)[-1]
+        assert role_id in definitions or guid not in INITIATE_BUILTIN_ROLES, assignment.name
+        if role_id in definitions and grants(definitions[role_id], INITIATE_ACTION):
+            holders.add((assignment.inputs["principalId"], assignment.inputs["principalType"]))
+    assert holders == {(principal, "ServicePrincipal")}
+    # The requester group sees JIT through the viewer role, which grants no initiate.
+    viewer = result.one("azure-native:authorization:RoleAssignment", f"viewer-group-6f2c9a1e-rg-jit-{stack}")
+    assert viewer.inputs["principalId"] == "6f2c9a1e-3b7d-4e55-9c0a-1d2e3f4a5b6c"
+    assert not grants(definitions[viewer.inputs["roleDefinitionId"]], INITIATE_ACTION)
+
+
+def test_direct_mode_keeps_requester_groups_on_the_requester_role():
+    result = run_program(ROOT, "dev", [f"{NS}:requestMode=direct"])
+    assert result.outputs["requestMode"] == "direct"
+    names = {a.name for a in result.find("azure-native:authorization:RoleAssignment")}
+    assert "requester-group-6f2c9a1e-rg-jit-dev" in names
+    assert not [r for r in result.resources if r.type.endswith(":JitViewerRole")]

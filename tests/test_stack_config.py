@@ -31,7 +31,8 @@ def _audit(**extra):
 
 
 def _approvals(**extra):
-    base = {"tenantId": "00000000-0000-4000-8000-000000000002", "approvers": ["a@example.com"]}
+    approver = {"objectId": "3b1f6c2d-8e4a-4f7b-9a0c-5d6e7f8a9b0c", "type": "Group", "mail": "a@example.com"}
+    base = {"tenantId": "00000000-0000-4000-8000-000000000002", "approvers": [approver]}
     return json.dumps({**base, "http": {"audience": "api://jit"}, **extra})
 
 
@@ -83,6 +84,14 @@ CASES = [
     ("dev", "approvals", _approvals(maxDurationMinutes="180"), "approvals.maxDurationMinutes", "write 180 unquoted"),
     ("dev", "approvals", _approvals(approvers="a@example.com"), "approvals.approvers", "expected a list"),
     ("dev", "approvals", _approvals(http="api://jit"), "approvals.http", "expected a mapping"),
+    ("dev", "approvals", _approvals(approvers=["a@example.com"]), "approvals.approvers[0]", "objectId: <Entra user"),
+    ("dev", "approvals", _approvals(approvers=[{"objectId": 7}]), "approvals.approvers[0].objectId", "a string"),
+    ("dev", "approvals", _approvals(approvers=[{"type": "Role"}]), "approvers[0].type", "use 'User' or 'Group'"),
+    ("dev", "approvals", _approvals(approvers=[{"type": "Grop"}]), "approvers[0].type", "did you mean 'Group'?"),
+    ("dev", "approvals", _approvals(approvers=[{"objectID": "x"}]), "approvers[0]: unknown key", "'objectId'?"),
+    ("dev", "requestMode", "aproval", "azure-jit-access:requestMode", "did you mean 'approval'?"),
+    ("dev", "requestMode", "manual", "azure-jit-access:requestMode", "use 'approval' or 'direct'"),
+    ("dev", "requestMod", "direct", "azure-jit-access:requestMod", "did you mean 'requestMode'?"),
     ("dev", "defender", json.dumps({"extensions": "AgentlessVmScanning"}), "defender.extensions", "a list"),
     ("dev", "audit", "", "azure-jit-access:audit", "has no value; give one or remove the key"),
     ("dev", "resourceGroupName", "", "azure-jit-access:resourceGroupName", "has no value"),
@@ -246,7 +255,9 @@ def test_group_ids_sharing_their_first_characters_get_distinct_labels():
     assert labels == {second.lower(): "group-6f2c9a1e", first: "group-6f2c9a1e3b7d4e559c0a1d2e3f4a5b6c"}
     assert group_labels([second, first]) == labels
     config = _read_config("dev", f'{NS}:requesterGroupIds=["{first}", "{second}"]')
-    assert sorted(a.label for a in config.requester.assignees) == sorted(labels.values())
+    # The dev stack is in approval mode: the requester groups are the viewer role's assignees.
+    assert config.requester.assignees == []
+    assert sorted(a.label for a in config.viewer.assignees) == sorted(labels.values())
 
 
 def test_a_group_listed_twice_is_named():

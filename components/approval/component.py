@@ -19,6 +19,7 @@ from pulumi_azure_native import authorization, logic, web
 
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.definition import ARM_AUDIENCE, WorkflowSettings, access_control, build_definition
 from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
@@ -71,8 +72,8 @@ class JitApprovalWorkflowArgs:
     """The workflow's region (its API connections must be in the same one)."""
     tenant_id: str
     """The Entra ID tenant whose users may call the HTTP trigger."""
-    approvers: Sequence[str]
-    """E-mail addresses that receive approval e-mails; keep requesters out of this list."""
+    approvers: Sequence[Approver]
+    """Who may answer: Entra users or groups by object id, each with the mailbox the approval e-mail goes to."""
     allowed_vms: Sequence[AllowedVm]
     """The only VMs a request may name."""
     requester_role_definition_id: pulumi.Input[str]
@@ -87,6 +88,9 @@ class JitApprovalWorkflowArgs:
     """A cap on every VM's `max_duration_minutes`."""
     bastion_source_prefixes: Sequence[str] = ()
     """Bastion mode: the only accepted source is one of these prefixes (the AzureBastionSubnet)."""
+    source_prefixes: Sequence[str] = ()
+    """Public mode (required there): the JIT policy's allowed source prefixes; a request's address is mapped to
+    the listed prefix holding it, and refused when none does (JIT matches sources literally)."""
     audit: AuditSink | None = None
     """Also send every decision record to Log Analytics (`JitAuditTrail`)."""
     subscription_id: str | None = None
@@ -126,7 +130,11 @@ def workflow_settings(args: JitApprovalWorkflowArgs) -> WorkflowSettings:
     settings = WorkflowSettings(
         tenant_id=args.tenant_id,
         approvers=tuple(args.approvers),
-        validation=ValidationSpec(vms=rules, bastion_source_prefixes=tuple(args.bastion_source_prefixes)),
+        validation=ValidationSpec(
+            vms=rules,
+            bastion_source_prefixes=tuple(args.bastion_source_prefixes),
+            source_prefixes=tuple(args.source_prefixes),
+        ),
         forms=args.forms,
         http=args.http,
         approval_timeout=args.approval_timeout,
@@ -209,16 +217,18 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
 
     Creates a Consumption `logic.Workflow` with a system-assigned identity whose definition is generated
     from the typed args (validate the request, e-mail an approver, refuse self-approval and timeouts, then
-    `initiate` with the managed identity and the validated source, notify, write an audit record), the
+    `initiate` with the managed identity and the policy's listed prefix holding the validated address, notify,
+    write an audit record), the
     `web.Connection`s it uses (Office 365, and Microsoft Forms when a form is configured), and a
     `RoleAssignment` of the JIT requester role (never Contributor) on each protected resource group.
     Why: approvers need not be admins, and nothing reaches `initiate` unvalidated or unapproved.
 
         approvals = JitApprovalWorkflow("approvals", JitApprovalWorkflowArgs(
             resource_group_name=rg.name, location="westeurope", tenant_id=tenant,
-            approvers=["secops@contoso.com"], allowed_vms=[AllowedVm("vm-web-01", vm.vm_id, "rg-jit-dev",
-            "default", "westeurope", [22])], requester_role_definition_id=role.role_definition_id,
-            http=HttpTrigger(audience="api://jit-approvals")))
+            approvers=[Approver("<group object id>", "Group", "secops@contoso.com")],
+            allowed_vms=[AllowedVm("vm-web-01", vm.vm_id, "rg-jit-dev", "default", "westeurope", [22])],
+            source_prefixes=policy_args.allowed_source_address_prefixes,
+            requester_role_definition_id=role.role_definition_id, http=HttpTrigger(audience="api://jit-approvals")))
     """
 
     workflow_id: pulumi.Output[str]

@@ -3,10 +3,13 @@
 Run order (each step runs only after the previous one succeeded, unless said otherwise):
 
     trigger (Forms response | HTTP with Entra ID token)
-    -> Initialize_request, Initialize_outcome        (outcome starts as "Error": a crash is never "Approved")
+    -> Initialize_request, Initialize_outcome, Initialize_responder   (outcome starts as "Error")
     -> Read_request                                  (normalise into the `request` variable)
-    -> Validate_request                              (generated checks -> Rejection_reason, '' when valid)
-    -> Request_is_valid ? Send_approval_email -> Approval_outcome -> Approval_decision
+    -> Validate_request                              (generated checks -> Rejection_reason, '' when valid;
+                                                      public mode: Source_listed_prefix, the policy's prefix)
+    -> Request_is_valid ? Send_approval_email -> Approval_answer
+                              -> Approval_was_answered ? Resolve_responder -> Check_approver_groups (Graph)
+                              -> Approval_outcome -> Approval_decision
                               ? Access_end_time -> Initiate_jit_access -> Record_access_granted
                                                                       | Record_initiate_failure
                               : Record_refusal
@@ -14,7 +17,8 @@ Run order (each step runs only after the previous one succeeded, unless said oth
     -> Audit_record (after every outcome) -> Notify_requester, Write_audit_record (with an audit sink)
 
 `Initiate_jit_access` exists only inside the valid branch and, within it, only inside the approved
-branch; the POST body uses the validated source, never `*`, and `endTimeUtc` only (never `duration`).
+branch; the POST body uses the listed prefix holding the validated address (never `*`), and `endTimeUtc` only
+(never `duration`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import ipaddress
 import uuid
 from dataclasses import dataclass
 
+from azure_jit_access.approval.approvers import RESPONDER, Approver, initial_responder, validate_approvers
 from azure_jit_access.approval.audit import (
     AUDIT_RECORD_ACTION,
     AUDIT_URI_PARAMETER,
@@ -33,11 +38,15 @@ from azure_jit_access.approval.audit import (
     notification_action,
 )
 from azure_jit_access.approval.decision import (
+    ANSWER_ACTION,
+    ANSWERED_ACTION,
     APPROVED,
     ERROR,
     INITIATE_FAILED,
     INVALID,
     OUTCOME_ACTION,
+    answer_action,
+    answered_action,
     approval_email_action,
     outcome_action,
     request_field,
@@ -64,6 +73,7 @@ from azure_jit_access.approval.request import (
     read_request_action,
     validate_forms,
 )
+from azure_jit_access.approval.sources import SOURCE_LISTED_PREFIX
 from azure_jit_access.approval.validation import (
     DURATION_MINUTES,
     REJECTION_REASON,
@@ -75,7 +85,6 @@ from azure_jit_access.approval.validation import (
     vm_rules_value,
 )
 from azure_jit_access.rules.durations import whole_minutes
-from azure_jit_access.rules.emails import is_email
 from azure_jit_access.rules.sources import internet_wide_findings, is_wildcard
 
 SCHEMA = "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#"
@@ -90,8 +99,8 @@ class WorkflowSettings:
 
     tenant_id: str
     """The Entra ID tenant whose users may call the HTTP trigger."""
-    approvers: tuple[str, ...]
-    """E-mail addresses that receive the approval e-mail; any one of them decides."""
+    approvers: tuple[Approver, ...]
+    """Who may answer (Entra users or groups by object id) and the mailboxes the approval e-mail goes to."""
     validation: ValidationSpec
     """The allowed VMs, their ports and duration caps, and Bastion mode."""
     forms: FormsTrigger | None = None
@@ -117,15 +126,7 @@ def validate_settings(settings: WorkflowSettings) -> None:
         uuid.UUID(settings.tenant_id)
     except (ValueError, TypeError, AttributeError):
         raise ValueError(f"tenant_id: give the Entra ID tenant id (a GUID), got {settings.tenant_id!r}") from None
-    if not settings.approvers:
-        raise ValueError("approvers: list at least one approver e-mail address")
-    for position, approver in enumerate(settings.approvers):
-        if not isinstance(approver, str) or not is_email(approver):
-            raise ValueError(
-                f"approvers[{position}]: give one e-mail address such as 'secops@contoso.com', got {approver!r}"
-            )
-    if len({a.lower() for a in settings.approvers}) != len(settings.approvers):
-        raise ValueError("approvers: an address is listed twice")
+    validate_approvers(settings.approvers)
     if settings.forms is None and settings.http is None:
         raise ValueError("forms/http: enable at least one trigger (a Microsoft Forms form or the HTTP trigger)")
     if settings.forms is not None:
@@ -197,17 +198,25 @@ def _set_outcome(value: dict[str, str] | str, run_after: dict[str, list[str]]) -
     return {"type": "SetVariable", "inputs": {"name": OUTCOME, "value": value}, "runAfter": run_after}
 
 
-def _approved_branch() -> dict[str, dict[str, object]]:
+def _approved_branch(settings: WorkflowSettings) -> dict[str, dict[str, object]]:
     approver = prop(outputs(OUTCOME_ACTION), "approver")
+    approver_id = prop(outputs(OUTCOME_ACTION), "approverObjectId")
     justification = call(
         "concat",
         lit("Requested by "),
         request_field("requester"),
-        lit("; approved by "),
+        lit(" ("),
+        request_field("requesterObjectId"),
+        lit("); approved by "),
         approver,
-        lit("; reason: "),
+        lit(" ("),
+        approver_id,
+        lit("); reason: "),
         request_field("justification"),
     )
+    # JIT matches the source literally against the policy's list: initiate with the listed prefix that holds the
+    # address (Bastion mode: the request already is the listed Bastion prefix).
+    source = request_field("source") if settings.validation.bastion_source_prefixes else outputs(SOURCE_LISTED_PREFIX)
     status = call("string", call("coalesce", prop(outputs(INITIATE_ACTION), "statusCode"), lit("no response")))
     error = call("string", call("coalesce", prop(prop(body(INITIATE_ACTION), "error"), "message"), lit("")))
     return {
@@ -230,7 +239,7 @@ def _approved_branch() -> dict[str, dict[str, object]]:
                                 {
                                     "number": whole(call("int", request_field("port"))),
                                     "endTimeUtc": whole(outputs("Access_end_time")),
-                                    "allowedSourceAddressPrefix": whole(request_field("source")),
+                                    "allowedSourceAddressPrefix": whole(source),
                                 }
                             ],
                         }
@@ -245,6 +254,7 @@ def _approved_branch() -> dict[str, dict[str, object]]:
             {
                 "decision": APPROVED,
                 "approver": whole(approver),
+                "approverObjectId": whole(approver_id),
                 "reason": whole(
                     call("concat", lit("approved by "), approver, lit("; open until "), outputs("Access_end_time"))
                 ),
@@ -255,6 +265,7 @@ def _approved_branch() -> dict[str, dict[str, object]]:
             {
                 "decision": INITIATE_FAILED,
                 "approver": whole(approver),
+                "approverObjectId": whole(approver_id),
                 "reason": whole(
                     call(
                         "concat",
@@ -274,17 +285,21 @@ def _approved_branch() -> dict[str, dict[str, object]]:
 
 def _decision_action(settings: WorkflowSettings) -> dict[str, object]:
     approval = {
-        "Send_approval_email": approval_email_action(list(settings.approvers), settings.approval_timeout),
-        OUTCOME_ACTION: outcome_action(settings.approval_timeout),
+        "Send_approval_email": approval_email_action(settings.approvers, settings.approval_timeout),
+        ANSWER_ACTION: answer_action(),
+        ANSWERED_ACTION: answered_action(settings.approvers),
+        OUTCOME_ACTION: outcome_action(settings.approvers, settings.approval_timeout),
         "Approval_decision": {
             "type": "If",
             "runAfter": {OUTCOME_ACTION: ["Succeeded"]},
             "expression": whole(call("equals", prop(outputs(OUTCOME_ACTION), "decision"), lit(APPROVED))),
-            "actions": _approved_branch(),
+            "actions": _approved_branch(settings),
             "else": {"actions": {"Record_refusal": _set_outcome(whole(outputs(OUTCOME_ACTION)), {})}},
         },
     }
-    invalid = _set_outcome({"decision": INVALID, "reason": whole(outputs(REJECTION_REASON)), "approver": ""}, {})
+    invalid = _set_outcome(
+        {"decision": INVALID, "reason": whole(outputs(REJECTION_REASON)), "approver": "", "approverObjectId": ""}, {}
+    )
     return {
         "type": "If",
         "runAfter": {"Validate_request": ["Succeeded"]},
@@ -311,7 +326,7 @@ def build_definition(settings: WorkflowSettings) -> dict[str, object]:
     if settings.http is not None:
         triggers[HTTP_TRIGGER] = http_trigger()
     read = read_request_action(settings.forms, settings.http is not None)
-    read["runAfter"] = {"Initialize_outcome": ["Succeeded"]}
+    read["runAfter"] = {"Initialize_responder": ["Succeeded"]}
     actions: dict[str, object] = {
         "Initialize_request": _initial(REQUEST, "object", {}, {}),
         "Initialize_outcome": _initial(
@@ -320,9 +335,13 @@ def build_definition(settings: WorkflowSettings) -> dict[str, object]:
             {
                 "decision": ERROR,
                 "approver": "",
+                "approverObjectId": "",
                 "reason": text("the request could not be processed; see the workflow run history"),
             },
             {"Initialize_request": ["Succeeded"]},
+        ),
+        "Initialize_responder": _initial(
+            RESPONDER, "object", initial_responder(), {"Initialize_outcome": ["Succeeded"]}
         ),
         "Read_request": read,
         "Validate_request": {

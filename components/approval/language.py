@@ -33,6 +33,9 @@ def lit(value: object) -> str:
 
 def call(function: str, *args: str) -> str:
     """A function call on already-built argument expressions."""
+    if function == "createArray" and not args:
+        # The workflow engine refuses `createArray()` when the definition is saved: use `empty_array()`.
+        raise ValueError("createArray() needs at least one item; use empty_array() for the empty array")
     return f"{function}({', '.join(args)})"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from azure_jit_access.approval.approvers import resolve_user_action
 from azure_jit_access.approval.language import (
     body,
     call,
@@ -30,6 +31,7 @@ from azure_jit_access.approval.validation import REQUEST
 FORMS_TRIGGER = "Form_response_submitted"
 HTTP_TRIGGER = "Http_request_received"
 FORM_RESPONSE_ACTION = "Get_response_details"
+RESOLVE_FORM_RESPONDER = "Resolve_form_responder"
 TOKEN_PAYLOAD_ACTION = "Caller_token_payload"
 CLAIMS_ACTION = "Caller_claims"
 REQUEST_FIELDS = ("vm", "port", "source", "durationMinutes", "justification")
@@ -117,6 +119,8 @@ def forms_trigger(forms: FormsTrigger) -> dict[str, object]:
             "path": f"/formapi/api/forms/{interpolated(call('encodeURIComponent', lit(forms.form_id)))}/webhooks",
         },
         "splitOn": whole(prop(call("triggerBody"), "value")),
+        # The inputs hold the trigger's callback URL (listCallbackUrl): keep it out of run history.
+        "runtimeConfiguration": {"secureData": {"properties": ["inputs"]}},
     }
 
 
@@ -176,7 +180,7 @@ def forms_actions(forms: FormsTrigger) -> dict[str, dict[str, object]]:
         {
             "requester": whole(responder),
             "requesterAliases": whole(call("createArray", responder)),
-            "requesterObjectId": "",
+            "requesterObjectId": whole(call("toLower", _text_of(prop(body(RESOLVE_FORM_RESPONDER), "id")))),
         }
     )
     return {
@@ -197,7 +201,9 @@ def forms_actions(forms: FormsTrigger) -> dict[str, dict[str, object]]:
             },
             "runAfter": {},
         },
-        "Read_form_response": _set_request(value, {FORM_RESPONSE_ACTION: ["Succeeded"]}),
+        # The responder's object id, for the self-approval check (Graph, with the workflow identity).
+        RESOLVE_FORM_RESPONDER: resolve_user_action(responder, {FORM_RESPONSE_ACTION: ["Succeeded"]}),
+        "Read_form_response": _set_request(value, {RESOLVE_FORM_RESPONDER: ["Succeeded"]}),
     }
 
 
@@ -226,11 +232,17 @@ def http_actions() -> dict[str, dict[str, object]]:
         {
             "requester": whole(call("toLower", _text_of(first_name))),
             "requesterAliases": whole(call("createArray", *[claim(c) for c in IDENTITY_CLAIMS])),
-            "requesterObjectId": whole(_text_of(prop(claims, "oid"))),
+            "requesterObjectId": whole(call("toLower", _text_of(prop(claims, "oid")))),
         }
     )
     return {
-        TOKEN_PAYLOAD_ACTION: {"type": "Compose", "inputs": whole(standard), "runAfter": {}},
+        # Derived from the bearer token: hidden from run history like the trigger's outputs.
+        TOKEN_PAYLOAD_ACTION: {
+            "type": "Compose",
+            "inputs": whole(standard),
+            "runAfter": {},
+            "runtimeConfiguration": {"secureData": {"properties": ["inputs", "outputs"]}},
+        },
         CLAIMS_ACTION: {
             "type": "Compose",
             "inputs": whole(call("json", call("base64ToString", padded))),

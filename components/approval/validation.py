@@ -40,6 +40,13 @@ from azure_jit_access.approval.language import (
     whole,
     without_chars,
 )
+from azure_jit_access.approval.sources import (
+    REASON_SOURCE_NOT_LISTED,
+    SOURCE_LISTED_PREFIX,
+    listed_prefix_expression,
+    listed_prefix_for,
+    validate_source_prefixes,
+)
 
 MIN_DURATION_MINUTES = 5
 MAX_DURATION_MINUTES = 1440
@@ -117,6 +124,9 @@ class ValidationSpec:
     """The only VMs a request may name."""
     bastion_source_prefixes: tuple[str, ...] = ()
     """Bastion mode: the only accepted sources (exact text, e.g. the AzureBastionSubnet prefix)."""
+    source_prefixes: tuple[str, ...] = ()
+    """Public mode: the JIT policy's allowed source prefixes; a request's address must lie in one of them, and
+    the workflow initiates with that listed prefix (JIT matches sources literally)."""
 
     def rule(self, vm: str) -> VmRule | None:
         """The rule for a VM name, case-insensitively."""
@@ -147,6 +157,8 @@ def validate_spec(spec: ValidationSpec) -> None:
                 f"{field}.max_duration_minutes: JIT allows {MIN_DURATION_MINUTES} to "
                 f"{MAX_DURATION_MINUTES} minutes, got {rule.max_duration_minutes}"
             )
+    if not spec.bastion_source_prefixes:
+        validate_source_prefixes(spec.source_prefixes)
     for position, prefix in enumerate(spec.bastion_source_prefixes):
         field = f"bastion_source_prefixes[{position}]"
         try:
@@ -208,7 +220,7 @@ def _network_test(octets: list[str], cidr: str) -> str:
     return all_of(*tests)
 
 
-def _source_actions() -> dict[str, str]:
+def _source_actions(spec: ValidationSpec) -> dict[str, str]:
     source = _field("source")
     # Three extra dots guarantee at least four parts, so indexing 0..3 never fails whatever was typed.
     padded = call("split", call("concat", source, lit("...")), lit("."))
@@ -226,6 +238,7 @@ def _source_actions() -> dict[str, str]:
         SOURCE_WELL_FORMED: well_formed,
         SOURCE_OCTETS: call("split", safe, lit(".")),
         SOURCE_BLOCKED_RANGE: blocked,
+        SOURCE_LISTED_PREFIX: listed_prefix_expression(octets, spec.source_prefixes),
     }
 
 
@@ -251,6 +264,10 @@ def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
                 call("empty", outputs(SOURCE_BLOCKED_RANGE)),
                 call("concat", lit(before), outputs(SOURCE_BLOCKED_RANGE), lit(after)),
             ),
+            (
+                call("not", call("empty", outputs(SOURCE_LISTED_PREFIX))),
+                lit(REASON_SOURCE_NOT_LISTED.format(prefixes=", ".join(spec.source_prefixes))),
+            ),
         ]
     minimum_text, rest = REASON_DURATION_RANGE.split("{minimum}")
     middle, end = rest.split("{maximum}")
@@ -275,7 +292,7 @@ def _checks(spec: ValidationSpec) -> list[tuple[str, str]]:
 
 def validation_actions(spec: ValidationSpec) -> dict[str, dict[str, object]]:
     """The Compose actions (a chain, for a Scope) that end in `Rejection_reason`: '' or the first failure."""
-    expressions = dict(_source_actions()) if not spec.bastion_source_prefixes else {}
+    expressions = dict(_source_actions(spec)) if not spec.bastion_source_prefixes else {}
     expressions[DURATION_WELL_FORMED] = _decimal_text_ok(_field("durationMinutes"), 4)
     expressions[DURATION_MINUTES] = call(
         "int", call("if", outputs(DURATION_WELL_FORMED), _field("durationMinutes"), lit("0"))
@@ -315,6 +332,8 @@ def _source_reason(spec: ValidationSpec, source: str) -> str:
     for cidr, label in BLOCKED_SOURCE_NETWORKS:
         if address in ipaddress.IPv4Network(cidr):
             return REASON_SOURCE_BLOCKED.format(label=label)
+    if listed_prefix_for(source, spec.source_prefixes) is None:
+        return REASON_SOURCE_NOT_LISTED.format(prefixes=", ".join(spec.source_prefixes))
     return ""
 
 

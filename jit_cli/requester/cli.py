@@ -64,6 +64,20 @@ def _azure_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _decision_options(group: Any) -> None:
+    group.add_argument(
+        "--workspace",
+        metavar="ARM_ID",
+        help="the audit Log Analytics workspace holding the decisions (`pulumi stack output auditWorkspaceId`; "
+        "default: $JIT_AUDIT_WORKSPACE)",
+    )
+    group.add_argument(
+        "--logs-endpoint",
+        metavar="URL",
+        help="Log Analytics query endpoint, https only (default: $JIT_LOGS_ENDPOINT, else https://api.loganalytics.io)",
+    )
+
+
 def _vm_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--vm", required=required, metavar="NAME_OR_ID", help="VM name, or its full ARM id")
     parser.add_argument(
@@ -146,6 +160,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="give up waiting after this long (default: 300)",
     )
     request.add_argument("--user", help="user name for the ssh hint (default: the VM's admin user)")
+    approval = request.add_argument_group("approval mode (only the approval workflow may open ports)")
+    approval.add_argument(
+        "--approval-url",
+        metavar="URL",
+        help="the approval workflow's trigger URL (`pulumi stack output approvalRequestUrl`; default: "
+        "$JIT_APPROVAL_URL); when set, the request goes to the workflow instead of JIT",
+    )
+    approval.add_argument(
+        "--approval-audience",
+        metavar="AUDIENCE",
+        help="token audience of the workflow (approvals.http.audience; default: $JIT_APPROVAL_AUDIENCE)",
+    )
+    _decision_options(approval)
     request.add_argument(
         "--ip-lookup-url",
         metavar="URL",
@@ -165,6 +192,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _vm_options(status, required=False)
     status.add_argument("--all", action="store_true", help="include requests that ended more than 24 hours ago")
     status.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    decisions = status.add_argument_group("approval mode")
+    decisions.add_argument("--request", metavar="RUN_ID", help="one approval request (the id `jit request` printed)")
+    _decision_options(decisions)
     _azure_options(status)
     status.set_defaults(handler=_handle_status)
 

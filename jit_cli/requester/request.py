@@ -29,6 +29,7 @@ from azure_jit_access.cli.requester.sources import (
     lookup_public_ipv4,
     policy_prefixes,
 )
+from azure_jit_access.cli.requester.via_workflow import approval_url, submit
 from azure_jit_access.cli.requester.waiting import poll_until
 
 DEFAULT_DURATION = timedelta(hours=1)
@@ -160,6 +161,12 @@ def _request(args: Any, runtime: Runtime) -> int:
 
 
 def run_request(args: Any, runtime: Runtime | None = None) -> int:
-    """Run `jit request` with parsed arguments; returns the exit status (0 ok, 1 refused, 2 usage)."""
+    """Run `jit request` with parsed arguments; returns the exit status (0 ok, 1 refused, 2 usage).
+
+    With an approval workflow URL (approval mode) the request goes to the workflow instead of JIT.
+    """
     runtime = runtime or Runtime()
+    url = approval_url(args, runtime.environ)
+    if url is not None:
+        return run_guarded("request", lambda: submit(args, runtime, url), runtime)
     return run_guarded("request", lambda: _request(args, runtime), runtime)

@@ -10,7 +10,7 @@ import ipaddress
 import os
 from collections.abc import Callable, Sequence
 
-from azure_jit_access.rules.sources import is_wildcard, parse_prefix
+from azure_jit_access.rules.sources import is_wildcard, listed_prefix_for, parse_prefix
 
 DEFAULT_IP_LOOKUP_URL = "https://api.ipify.org"
 """Where `--source me` asks for the caller's public IPv4 (plain-text answer); override with --ip-lookup-url."""
@@ -78,11 +78,21 @@ def choose_source(requested: str, allowed: Sequence[str]) -> str:
 
 
 def check_address_allowed(address: str, allowed: Sequence[str]) -> str:
-    """Return `address` if the policy's prefixes admit it (a wildcard, the address, or a range holding it).
+    """What to send JIT for `address`: the address when the policy lists it or allows any source, else the
+    listed prefix holding it, exactly as the policy writes it.
+
+    JIT matches the requested source literally against the policy's prefixes, not by containment
+    (MicrosoftDocs/azure-docs#53026), so an address inside a listed range is requested as that range; the rule
+    is the rules core's `listed_prefix_for`, which the approval workflow uses too.
 
     Raises:
         ValueError: listing what the policy allows.
     """
+    if any(address == prefix.strip() for prefix in allowed):
+        return address
+    listed = listed_prefix_for(address, allowed)
+    if listed is not None:
+        return listed
     ip = ipaddress.ip_address(address)
     for prefix in allowed:
         network = _network(prefix)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pulumi_policy import EnforcementLevel, Policy
 
 from . import (
+    approval_mode,
     azure_policy,
     coverage,
     defender,
@@ -50,6 +51,8 @@ _ALL: list[Policy] = [
     *principals.POLICIES,
     *workflow_gaps.POLICIES,
     *coverage.POLICIES,
+    # Approval mode (issue 15): no human holds initiate where the workflow serves.
+    *approval_mode.POLICIES,
 ]
 
 

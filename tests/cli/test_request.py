@@ -315,3 +315,12 @@ def test_jit_help_does_not_import_the_azure_sdk():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_address_inside_a_listed_range_is_requested_as_that_listed_prefix(arm):
+    # The fake refuses any source the policy does not list literally, as JIT does (MicrosoftDocs/azure-docs#53026).
+    run = request(arm, "--port", "3389", "--source", "203.0.113.7", "--duration", "30m")
+    assert run.status == 0, run.err
+    (body,) = arm.initiate_bodies()
+    assert body["virtualMachines"][0]["ports"][0]["allowedSourceAddressPrefix"] == "203.0.113.0/24"
+    assert "source   203.0.113.0/24" in run.out

@@ -77,7 +77,9 @@ def test_a_source_outside_the_listed_prefixes_is_refused(arm):
 
 def test_source_choice_rules():
     assert choose_source("198.51.100.7/32", ["*"]) == "198.51.100.7"
-    assert choose_source("10.0.0.5", ["10.0.0.0/8"]) == "10.0.0.5"
+    # JIT matches sources literally: an address inside a listed range is requested as that range.
+    assert choose_source("10.0.0.5", ["10.0.0.0/8"]) == "10.0.0.0/8"
+    assert choose_source("10.0.0.5", ["10.0.0.5", "10.0.0.0/8"]) == "10.0.0.5"
     assert choose_source("10.0.0.0/8", ["10.0.0.0/8"]) == "10.0.0.0/8"
     with pytest.raises(ValueError, match="is not an IPv4 address"):
         choose_source("2001:db8::1", ["*"])

@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from azure_jit_access import kql
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACTION
 from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.approval.request import HttpTrigger
@@ -250,6 +251,7 @@ def test_decision_table_has_an_explicit_schema(trail):
         ("Requester", "string"),
         ("RequesterObjectId", "string"),
         ("Approver", "string"),
+        ("ApproverObjectId", "string"),
         ("Vm", "string"),
         ("Port", "int"),
         ("SourceAddress", "string"),
@@ -345,8 +347,9 @@ def test_workflow_writes_its_decision_record_to_the_trail_with_its_managed_ident
                 resource_group_name="rg-jit",
                 location="westeurope",
                 tenant_id="00000000-0000-4000-8000-000000000002",
-                approvers=["secops@contoso.com"],
+                approvers=[Approver("5ec0f500-0000-4000-8000-0000000005ec", "Group", "secops@contoso.com")],
                 allowed_vms=[AllowedVm("web-vm", vm_id, "rg-web", "default", "westeurope", [22], 60)],
+                source_prefixes=["20.50.1.0/28"],
                 requester_role_definition_id=role,
                 http=HttpTrigger("api://jit-approvals"),
                 audit=trail.sink,

@@ -1,5 +1,7 @@
 """JitRequesterRole: exactly the requester actions, narrow assignable scopes, stable ids, assignments."""
 
+import re
+
 import pulumi
 import pytest
 from pulumi_azure_native import resources
@@ -216,3 +218,31 @@ def test_invalid_args_fail_before_any_resource_is_created():
         build(assignees=[RoleAssignee("ops", OPS_GROUP), RoleAssignee("ops-again", OPS_GROUP.upper())])
     with pytest.raises(ValueError, match="principal_type"):
         build(assignees=[RoleAssignee("ops", OPS_GROUP, "group")])
+
+
+def test_approval_mode_refuses_any_assignee_before_anything_is_created():
+    message = (
+        "assignees[0] (ops): in approval mode only the approval workflow's managed identity may hold JIT initiate "
+        "(JitApprovalWorkflow assigns it)"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build(access_mode="approval")
+    with pytest.raises(ValueError, match="give people the read-only JitViewerRole instead"):
+        build(access_mode="approval", assignees=[RoleAssignee("wf", WORKFLOW_PRINCIPAL, "ServicePrincipal")])
+    with pytest.raises(ValueError, match="^access_mode: give 'direct' or 'approval', got 'approve'"):
+        build(access_mode="approve")
+
+
+def test_approval_mode_refuses_a_later_assign_too():
+    def program():
+        role = JitRequesterRole("requester", JitRequesterRoleArgs(assignable_scopes=[RG], access_mode="approval"))
+        role.assign(RoleAssignee("ops", OPS_GROUP))
+
+    with pytest.raises(ValueError, match=re.escape("assignees[0] (ops): in approval mode")):
+        run(program, stack="dev")
+
+
+def test_approval_mode_creates_the_role_without_assignments():
+    result = build(access_mode="approval", assignees=[])
+    assert result.find(ASSIGNMENT) == []
+    assert result.one(ROLE).inputs["permissions"][0]["actions"] == MICROSOFT_REQUESTER_ACTIONS

@@ -13,6 +13,7 @@ FROZEN = {
     "JIT_ACCESS_POLICY": "azure-jit-access:jit_policy:JitAccessPolicy",
     "BASTION_ACCESS": "azure-jit-access:bastion:BastionAccess",
     "JIT_REQUESTER_ROLE": "azure-jit-access:requester_role:JitRequesterRole",
+    "JIT_VIEWER_ROLE": "azure-jit-access:viewer_role:JitViewerRole",
     "DENY_WILDCARD_SOURCE_POLICY": "azure-jit-access:wildcard_policy:DenyWildcardSourcePolicy",
     "JIT_APPROVAL_WORKFLOW": "azure-jit-access:approval_workflow:JitApprovalWorkflow",
     "JIT_AUDIT_TRAIL": "azure-jit-access:audit:JitAuditTrail",

@@ -12,8 +12,9 @@ def test_the_dev_stack_comment_renders_and_its_diagram_parses(tmp_path):
     assert [t.info for t in tokens if t.type == "fence"] == ["mermaid", "json"]
     access_table = html.split("<table>")[1].split("</table>")[0]
     assert access_table.count("<tr>") == 5  # header + vm-web-01:22, vm-win-01:3389/5985/5986
-    # The requester group holds initiate itself, so the workflow's approval can be bypassed: said plainly.
-    assert "also workflow approvals-workflow (its approval can be bypassed)" in access_table
+    # Approval mode: only the workflow holds initiate (the requester group is a viewer), so nothing is bypassable.
+    assert access_table.count("<strong>approval</strong>: workflow approvals-workflow</td>") == 4
+    assert "bypassed" not in access_table
     blocks = mermaid_blocks(text)
     assert [r["ok"] for r in parse_mermaid(blocks)] == [True]
-    assert 'subgraph c27["+ JitProtectedVm vm-web-01"]' in blocks[0]
+    assert 'subgraph c31["+ JitProtectedVm vm-web-01"]' in blocks[0]

@@ -43,6 +43,7 @@ DEFAULT_LEVELS = {
     "workflow-request-trigger-refuses-sas": "mandatory",
     "jit-entry-covers-management-ports": "mandatory",
     "subnet-single-owner": "mandatory",
+    "approval-mode-no-human-initiate": "mandatory",
 }
 STACK_POLICIES = {
     "deny-wildcard-policy-enforced",
@@ -55,6 +56,7 @@ STACK_POLICIES = {
     "jit-principal-effective-permissions",
     "jit-entry-covers-management-ports",
     "subnet-single-owner",
+    "approval-mode-no-human-initiate",
 }
 
 

@@ -258,13 +258,10 @@ def test_our_own_components_dev_stack_records_what_the_summary_needs(tmp_path):
         ("vm-win-01", 5986),
     }
     port = access["ports"][0]
-    # The dev stack's requester group holds initiate itself, so approval can be bypassed: direct, said plainly.
-    assert port["mode"] == "direct"
-    assert [(q["kind"], q["workflow"]) for q in port["requesters"]] == [
-        ("Group", None),
-        ("ServicePrincipal", "approvals-workflow"),
-    ]
-    assert (port["addresses"], port["alwaysOpen"]) == (17, [])
+    # Approval mode: the requester group is a viewer, so only the workflow's identity holds initiate.
+    assert port["mode"] == "approval"
+    assert [(q["kind"], q["workflow"]) for q in port["requesters"]] == [("ServicePrincipal", "approvals-workflow")]
+    assert (port["addresses"], port["alwaysOpen"]) == (24, [])
     every = ["vm-web-01 port 22", "vm-win-01 port 3389", "vm-win-01 port 5985", "vm-win-01 port 5986"]
     assert access["delta"] == {
         "widenings": [],

@@ -18,6 +18,27 @@ REQUESTER_ACTIONS: tuple[str, ...] = (
 PORTAL_ACTIONS: tuple[str, ...] = ("Microsoft.Security/policies/read", "Microsoft.Network/*/read")
 """The two reads the portal's Connect blade needs (`Set-JitLeastPrivilegedRole.ps1`)."""
 
+VIEWER_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/read",
+    "Microsoft.Security/locations/jitNetworkAccessPolicies/*/read",
+    "Microsoft.Security/pricings/read",
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Network/networkInterfaces/*/read",
+    "Microsoft.Network/publicIPAddresses/read",
+)
+"""Approval mode's read-only JIT viewer: see policies, requests and status, never `initiate`. The JIT policy
+reads of Microsoft's requester set (MS Learn, "permissions needed to configure and use JIT"; Reader and Security
+Reader can read JIT policies), `pricings/read` from Microsoft's documented JIT reader role, and the VM, NIC and
+public IP reads a request's target needs."""
+
+INITIATE_BUILTIN_ROLES: dict[str, str] = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "fb1c8493-542b-48eb-b624-b4c8fea62acd": "Security Admin",
+}
+"""Built-in roles whose actions (`*`, or `Microsoft.Security/*`) grant JIT `initiate` (MS Learn, "Azure
+built-in roles")."""
+
 # Everything a requester role may hold: the above, plus the non-wildcard reads some Microsoft samples list.
 # All reads except initiate.
 DEFAULT_REQUESTER_ACTIONS: tuple[str, ...] = (

@@ -209,3 +209,25 @@ def kql_wildcard_regex() -> str:
     escaped = "|".join(w.replace(".", r"\.").replace("*", r"\*") for w in words)
     tags = "|".join(t.lower().replace(".", r"\.") + r"\.[a-z0-9]+" for t in BROAD_SERVICE_TAGS)
     return r'(^|[",\[])(' + escaped + "|" + tags + r'|[0-9a-f.:]*/0)($|[",\]])'
+
+
+def listed_prefix_for(address: str, prefixes: Iterable[str]) -> str | None:
+    """The first listed prefix (exactly as written) whose network holds `address`, or None.
+
+    JIT compares a requested source literally with the policy's listed prefixes, not by containment
+    (MicrosoftDocs/azure-docs#53026): a request must name the listed prefix itself. Only IPv4 addresses
+    written as four decimal numbers are mapped; tags, wildcards and anything unparsable map to None.
+    """
+    try:
+        wanted = ipaddress.IPv4Address(address.strip()) if isinstance(address, str) else None
+    except ValueError:
+        return None
+    if wanted is None:
+        return None
+    for prefix in prefixes:
+        if not isinstance(prefix, str) or is_wildcard(prefix):
+            continue
+        network = parse_prefix(prefix)
+        if isinstance(network, ipaddress.IPv4Network) and wanted in network:
+            return prefix.strip()
+    return None

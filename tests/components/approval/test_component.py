@@ -6,6 +6,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.component import (
     AllowedVm,
     JitApprovalWorkflow,
@@ -49,8 +50,9 @@ def make_args(**change):
         resource_group_name="rg-jit",
         location="westeurope",
         tenant_id=TENANT,
-        approvers=["secops@contoso.com"],
+        approvers=[Approver("5ec0f500-0000-4000-8000-0000000005ec", "Group", "secops@contoso.com")],
         allowed_vms=vms(),
+        source_prefixes=["20.50.1.0/28"],
         requester_role_definition_id=ROLE,
         forms=FormsTrigger("Fm1d-formid_0123", FormFields("r1", "r2", "r3", "r4", "r5")),
         http=HttpTrigger("api://jit-approvals"),
@@ -227,6 +229,8 @@ def test_an_http_only_workflow_needs_only_the_office_connection():
         ({"location": "West Europe"}, "location: give an Azure region name"),
         ({"max_duration_minutes": 2000}, "max_duration_minutes: JIT allows 5 to 1440 minutes"),
         ({"approvers": []}, "approvers: list at least one approver"),
+        ({"approvers": ["secops@contoso.com"]}, "approvers[0]: give Approver(object_id=<Entra object id>"),
+        ({"source_prefixes": []}, "source_prefixes: give the JIT policy's allowed source prefixes"),
     ],
 )
 def test_bad_inputs_fail_before_any_resource_is_created(change, message):

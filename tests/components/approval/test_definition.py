@@ -6,8 +6,18 @@ import re
 
 import pytest
 
+from azure_jit_access.approval.approvers import Approver
 from azure_jit_access.approval.audit import AUDIT_RECORD_COLUMNS
-from azure_jit_access.approval.decision import APPROVED, INITIATE_FAILED, INVALID, REJECTED, SELF_APPROVAL, TIMED_OUT
+from azure_jit_access.approval.decision import (
+    APPROVED,
+    APPROVER_UNVERIFIED,
+    INITIATE_FAILED,
+    INVALID,
+    NOT_AN_APPROVER,
+    REJECTED,
+    SELF_APPROVAL,
+    TIMED_OUT,
+)
 from azure_jit_access.approval.definition import WorkflowSettings, access_control, build_definition
 from azure_jit_access.approval.language import ACTION_NAME, EXPRESSION_LENGTH_LIMIT
 from azure_jit_access.approval.request import FORMS_TRIGGER, HTTP_TRIGGER, FormFields, FormsTrigger, HttpTrigger
@@ -18,21 +28,29 @@ from tests.support.workflow_syntax import expressions_in, walk_calls
 
 TENANT = "00000000-0000-4000-8000-000000000002"
 FIELDS = FormFields("r1a", "r2b", "r3c", "r4d", "r5e")
-SPEC = ValidationSpec(vms=(VmRule("web-vm", (22,), 180), VmRule("win-vm", (3389,), 60)))
+SPEC = ValidationSpec(
+    vms=(VmRule("web-vm", (22,), 180), VmRule("win-vm", (3389,), 60)), source_prefixes=("20.50.1.0/28", "52.1.2.3")
+)
+ALICE_ID = "7f6d0c1e-0000-4000-8000-00000000a11c"
+LEAD_ID = "1ead0000-0000-4000-8000-0000000001ea"
+MALLORY_ID = "3a110000-0000-4000-8000-00000000ba0d"
+SECOPS_ID = "5ec0f500-0000-4000-8000-0000000005ec"
+SECOPS = Approver(SECOPS_ID, "Group", "secops@contoso.com")
+LEAD = Approver(LEAD_ID, "User", "lead@contoso.com")
 BOTH = WorkflowSettings(
     tenant_id=TENANT,
-    approvers=("secops@contoso.com", "lead@contoso.com"),
+    approvers=(SECOPS, LEAD),
     validation=SPEC,
     forms=FormsTrigger("Fm1d-formid_0123", FIELDS),
     http=HttpTrigger("api://jit-approvals"),
     audit=True,
 )
 FORMS_ONLY = WorkflowSettings(
-    tenant_id=TENANT, approvers=("secops@contoso.com",), validation=SPEC, forms=FormsTrigger("Fm1d-formid_0123", FIELDS)
+    tenant_id=TENANT, approvers=(SECOPS,), validation=SPEC, forms=FormsTrigger("Fm1d-formid_0123", FIELDS)
 )
 HTTP_ONLY = WorkflowSettings(
     tenant_id=TENANT,
-    approvers=("secops@contoso.com",),
+    approvers=(SECOPS,),
     validation=SPEC,
     http=HttpTrigger("api://jit-approvals", ("198.51.100.0/24",)),
 )
@@ -209,11 +227,44 @@ def test_initiate_is_reachable_only_through_valid_and_approved_branches(variant)
     assert actions["Request_is_valid"]["expression"] == "@empty(outputs('Rejection_reason'))"
     assert actions["Approval_decision"]["expression"] == "@equals(outputs('Approval_outcome')?['decision'], 'Approved')"
     assert "Send_approval_email" in actions["Request_is_valid"]["actions"]
-    callers_of_arm = [n for n, a in actions.items() if a["type"] == "Http" and "monitor" not in json.dumps(a)]
-    assert callers_of_arm == ["Initiate_jit_access"]
+    audiences = {n: a["inputs"]["authentication"]["audience"] for n, a in actions.items() if a["type"] == "Http"}
+    assert [n for n, audience in audiences.items() if audience == "https://management.azure.com/"] == [
+        "Initiate_jit_access"
+    ]
+    assert set(audiences.values()) <= {
+        "https://management.azure.com/",
+        "https://graph.microsoft.com",
+        "https://monitor.azure.com/",
+    }
+    # The source JIT receives is the listed prefix the validation chain mapped (whose absence is a rejection).
+    port = actions["Initiate_jit_access"]["inputs"]["body"]["virtualMachines"][0]["ports"][0]
+    assert port["allowedSourceAddressPrefix"] == "@outputs('Source_listed_prefix')"
+    assert "Source_listed_prefix" in actions["Validate_request"]["actions"]
+    assert "not(empty(outputs('Source_listed_prefix')))" in actions["Rejection_reason"]["inputs"]
 
 
-def test_initiate_uses_the_managed_identity_the_validated_source_and_an_end_time():
+@pytest.mark.parametrize("selected", ["Approve", "Reject", ""])
+@pytest.mark.parametrize("resolved", [True, False])
+@pytest.mark.parametrize("responder", ["requester", "user approver", "group member", "stranger"])
+@pytest.mark.parametrize("requester_id", [ALICE_ID, ""])
+def test_only_an_approve_from_a_configured_approver_who_is_not_the_requester_is_approved(
+    selected, resolved, responder, requester_id
+):
+    """Every combination of answer, Graph resolution, responder and requester id through the generated outcome."""
+    ids = {"requester": ALICE_ID, "user approver": LEAD_ID, "group member": MALLORY_ID, "stranger": MALLORY_ID}
+    groups = [SECOPS_ID] if responder in ("group member", "requester") else []
+    stubs = answer(selected, f"{responder.split()[0]}@contoso.com", ids[responder] if resolved else None, groups)
+    run = run_http(claims={**ALICE, "oid": requester_id}, stubs=stubs)
+    expected_approved = (
+        selected == "Approve" and resolved and bool(requester_id) and responder in ("user approver", "group member")
+    )
+    assert (run.variables["outcome"]["decision"] == APPROVED) == expected_approved
+    assert run.ran("Initiate_jit_access") == expected_approved
+    if run.ran("Resolve_responder"):
+        assert run.inputs["Resolve_responder"]["uri"].startswith("https://graph.microsoft.com/v1.0/users/")
+
+
+def test_initiate_uses_the_managed_identity_the_listed_source_prefix_and_an_end_time():
     initiate = all_actions(build_definition(BOTH))["Initiate_jit_access"]
     inputs = initiate["inputs"]
     assert inputs["authentication"] == {"type": "ManagedServiceIdentity", "audience": "https://management.azure.com/"}
@@ -223,7 +274,7 @@ def test_initiate_uses_the_managed_identity_the_validated_source_and_an_end_time
     assert port == {
         "number": "@int(variables('request')?['port'])",
         "endTimeUtc": "@outputs('Access_end_time')",
-        "allowedSourceAddressPrefix": "@variables('request')?['source']",
+        "allowedSourceAddressPrefix": "@outputs('Source_listed_prefix')",
     }
 
 
@@ -270,11 +321,21 @@ def http_call(claims, **body):
     return {"headers": {"Authorization": f"Bearer {token(claims)}"}, "body": payload}
 
 
-ALICE = {"upn": "Alice@Contoso.com", "oid": "7f6d", "aud": "api://jit-approvals"}
+ALICE = {"upn": "Alice@Contoso.com", "oid": ALICE_ID.upper(), "aud": "api://jit-approvals"}
 
 
-def answer(option, approver):
-    return {"Send_approval_email": Stub(body={"SelectedOption": option, "UserEmailAddress": approver})}
+def answer(option, approver, responder_id=LEAD_ID, groups=()):
+    """The approval e-mail's answer, and what Microsoft Graph says about the responder (None: not found)."""
+    resolved = (
+        Stub(body={"id": responder_id})
+        if responder_id
+        else Stub(status="Failed", status_code=404, body={"error": {"code": "Request_ResourceNotFound"}})
+    )
+    return {
+        "Send_approval_email": Stub(body={"SelectedOption": option, "UserEmailAddress": approver}),
+        "Resolve_responder": resolved,
+        "Check_approver_groups": Stub(body={"value": list(groups)}),
+    }
 
 
 def run_http(claims=ALICE, stubs=None, settings=BOTH, **body):
@@ -283,18 +344,19 @@ def run_http(claims=ALICE, stubs=None, settings=BOTH, **body):
     return run
 
 
-def test_an_approved_request_opens_exactly_the_requested_port_for_the_validated_source():
+def test_an_address_inside_a_listed_28_initiates_with_the_28_after_a_user_approver_approves():
     run = run_http(stubs=answer("Approve", "Lead@contoso.com"))
     assert run.inputs["Initiate_jit_access"]["body"] == {
         "virtualMachines": [
             {
                 "id": PARAMETERS["vmTargets"]["web-vm"]["vmId"],
                 "ports": [
-                    {"number": 22, "endTimeUtc": "2026-05-04T11:30:00Z", "allowedSourceAddressPrefix": "20.50.1.7"}
+                    {"number": 22, "endTimeUtc": "2026-05-04T11:30:00Z", "allowedSourceAddressPrefix": "20.50.1.0/28"}
                 ],
             }
         ],
-        "justification": "Requested by alice@contoso.com; approved by lead@contoso.com; reason: patch openssl",
+        "justification": f"Requested by alice@contoso.com ({ALICE_ID}); approved by lead@contoso.com ({LEAD_ID}); "
+        "reason: patch openssl",
     }
     assert run.inputs["Initiate_jit_access"]["uri"] == INITIATE_URI
     assert run.variables["outcome"]["decision"] == APPROVED
@@ -305,6 +367,19 @@ def test_an_approved_request_opens_exactly_the_requested_port_for_the_validated_
         APPROVED,
         "20.50.1.7",
     )
+    assert (record["RequesterObjectId"], record["ApproverObjectId"]) == (ALICE_ID, LEAD_ID)
+    # Graph was asked with the workflow identity, for the responder the connector reported.
+    assert run.inputs["Resolve_responder"]["uri"] == (
+        "https://graph.microsoft.com/v1.0/users/lead%40contoso.com?$select=id"
+    )
+    assert run.inputs["Resolve_responder"]["authentication"] == {
+        "type": "ManagedServiceIdentity",
+        "audience": "https://graph.microsoft.com",
+    }
+    assert run.inputs["Check_approver_groups"]["body"] == {"groupIds": [SECOPS_ID]}
+    assert run.inputs["Check_approver_groups"]["uri"] == (
+        f"https://graph.microsoft.com/v1.0/users/{LEAD_ID}/checkMemberGroups"
+    )
     assert run.inputs["Write_audit_record"]["body"] == [record]
     assert run.inputs["Notify_requester"]["body"]["To"] == "alice@contoso.com"
     assert run.inputs["Notify_requester"]["path"] == "/v2/Mail"
@@ -313,8 +388,14 @@ def test_an_approved_request_opens_exactly_the_requested_port_for_the_validated_
 @pytest.mark.parametrize(
     ("stubs", "decision"),
     [
-        (answer("Approve", "alice@contoso.com"), SELF_APPROVAL),
-        (answer("Approve", "ALICE@CONTOSO.COM"), SELF_APPROVAL),
+        (answer("Approve", "alice@contoso.com", ALICE_ID), SELF_APPROVAL),
+        # A member of the approver group who is the requester: refused by object id, whatever the e-mail says.
+        (answer("Approve", ALICE_ID, ALICE_ID, groups=[SECOPS_ID]), SELF_APPROVAL),
+        (answer("Approve", "alice.alias@contoso.com", ALICE_ID.upper(), groups=[SECOPS_ID]), SELF_APPROVAL),
+        # Someone outside the configured approvers (not a listed user, in none of the groups).
+        (answer("Approve", "mallory@contoso.com", MALLORY_ID), NOT_AN_APPROVER),
+        # A responder Graph cannot resolve: fail closed.
+        (answer("Approve", "ghost@contoso.com", None), APPROVER_UNVERIFIED),
         (answer("Reject", "lead@contoso.com"), REJECTED),
         ({"Send_approval_email": Stub(status="TimedOut")}, TIMED_OUT),
         ({"Send_approval_email": Stub(status="Failed", status_code=401)}, TIMED_OUT),
@@ -331,7 +412,12 @@ def test_refused_approvals_never_reach_initiate_but_are_notified_and_audited(stu
 def test_an_invalid_request_is_refused_before_approval_with_the_reason():
     run = run_http(stubs=answer("Approve", "lead@contoso.com"), sourceIp="*")
     assert not run.ran("Send_approval_email") and not run.ran("Initiate_jit_access")
-    assert run.variables["outcome"] == {"decision": INVALID, "reason": REASON_SOURCE_FORMAT, "approver": ""}
+    assert run.variables["outcome"] == {
+        "decision": INVALID,
+        "reason": REASON_SOURCE_FORMAT,
+        "approver": "",
+        "approverObjectId": "",
+    }
     notification = run.inputs["Notify_requester"]["body"]
     assert notification["Subject"] == "Your JIT access request: Invalid"
     assert "with no spaces, leading zeros, prefix length or wildcard" in notification["Body"]
@@ -348,6 +434,7 @@ def test_a_failed_initiate_is_recorded_with_the_error():
     assert run.variables["outcome"] == {
         "decision": INITIATE_FAILED,
         "approver": "lead@contoso.com",
+        "approverObjectId": LEAD_ID,
         "reason": "approved by lead@contoso.com, but the JIT initiate call failed (403): AuthorizationFailed",
     }
     assert run.ran("Write_audit_record")
@@ -402,7 +489,11 @@ def test_a_form_response_is_read_with_the_responder_as_requester():
         "r5e": "<b>patch</b>",
         "submitDate": "5/4/2026",
     }
-    stubs = {"Get_response_details": Stub(body=response), **answer("Approve", "lead@contoso.com")}
+    stubs = {
+        "Get_response_details": Stub(body=response),
+        "Resolve_form_responder": Stub(body={"id": ALICE_ID}),
+        **answer("Approve", "lead@contoso.com"),
+    }
     run = run_workflow(
         build_definition(BOTH), FORMS_TRIGGER, {"body": {"resourceData": {"responseId": 7}}}, PARAMETERS, stubs
     )
@@ -411,6 +502,10 @@ def test_a_form_response_is_read_with_the_responder_as_requester():
     assert run.inputs["Get_response_details"]["path"] == "/formapi/api/forms('Fm1d-formid_0123')/responses"
     assert run.inputs["Get_response_details"]["queries"] == {"response_id": 7}
     assert run.variables["request"]["requester"] == "alice@contoso.com"
+    assert run.variables["request"]["requesterObjectId"] == ALICE_ID
+    assert run.inputs["Resolve_form_responder"]["uri"] == (
+        "https://graph.microsoft.com/v1.0/users/alice%40contoso.com?$select=id"
+    )
     assert run.variables["outcome"]["decision"] == APPROVED
     approval_body = run.inputs["Send_approval_email"]["body"]["Message"]["Body"]
     assert "&lt;b&gt;patch&lt;/b&gt;" in approval_body and "<b>patch" not in approval_body
@@ -455,9 +550,30 @@ def test_access_control_requires_tenant_issuer_and_audience():
     [
         ({"tenant_id": "contoso"}, "tenant_id: give the Entra ID tenant id (a GUID)"),
         ({"approvers": ()}, "approvers: list at least one approver"),
-        ({"approvers": ("secops",)}, "approvers[0]: give one e-mail address"),
-        ({"approvers": ("a@b.com; c@d.com",)}, "approvers[0]: give one e-mail address"),
-        ({"approvers": ("a@b.com", "A@b.com")}, "approvers: an address is listed twice"),
+        ({"approvers": ("secops@contoso.com",)}, "approvers[0]: give Approver(object_id=<Entra object id>"),
+        (
+            {"approvers": (Approver("secops", "Group", "a@b.com"),)},
+            "approvers[0].object_id: give the user's or group's",
+        ),
+        ({"approvers": (Approver(LEAD_ID, "Role", "a@b.com"),)}, "approvers[0].kind: give 'User' or 'Group'"),
+        ({"approvers": (Approver(LEAD_ID, "User", "a@b.com; c@d.com"),)}, "approvers[0].mail: give one e-mail"),
+        ({"approvers": (LEAD, Approver(LEAD_ID.upper(), "User", "x@b.com"))}, "approvers[1].object_id: "),
+        (
+            {
+                "approvers": tuple(
+                    Approver(f"{i:08d}-0000-4000-8000-000000000000", "Group", "g@b.com") for i in range(21)
+                )
+            },
+            "approvers: at most 20 groups",
+        ),
+        (
+            {"validation": ValidationSpec(vms=SPEC.vms)},
+            "source_prefixes: give the JIT policy's allowed source prefixes",
+        ),
+        (
+            {"validation": ValidationSpec(vms=SPEC.vms, source_prefixes=("*",))},
+            "source_prefixes[0]: '*' is not an IPv4 address or CIDR",
+        ),
         ({"forms": None, "http": None}, "forms/http: enable at least one trigger"),
         ({"forms": FormsTrigger("x", FIELDS)}, "forms.form_id: give the id from the form's share URL"),
         (
@@ -496,7 +612,51 @@ def test_only_the_read_step_looks_at_the_trigger(variant):
     }
     if variant == "both":
         assert read["expression"] == "@equals(string(coalesce(trigger()?['name'], '')), 'Form_response_submitted')"
-        assert set(read["actions"]) == {"Get_response_details", "Read_form_response"}
+        assert set(read["actions"]) == {"Get_response_details", "Resolve_form_responder", "Read_form_response"}
         assert set(read["else"]["actions"]) == {"Caller_token_payload", "Caller_claims", "Read_http_request"}
         readers.discard("Read_request")
     assert readers and readers <= inside
+
+
+def test_an_address_outside_every_listed_prefix_is_refused_with_the_list_before_approval():
+    run = run_http(stubs=answer("Approve", "lead@contoso.com"), sourceIp="20.50.1.16")
+    assert not run.ran("Send_approval_email") and not run.ran("Initiate_jit_access")
+    assert run.variables["outcome"]["decision"] == INVALID
+    assert run.variables["outcome"]["reason"] == (
+        "the source address is in none of the JIT policy's allowed source prefixes (20.50.1.0/28, 52.1.2.3); "
+        "JIT opens a port only to a listed prefix: request from an address inside one of them"
+    )
+
+
+def test_a_listed_single_address_is_initiated_as_written():
+    run = run_http(stubs=answer("Approve", "lead@contoso.com"), sourceIp="52.1.2.3")
+    (port,) = run.inputs["Initiate_jit_access"]["body"]["virtualMachines"][0]["ports"]
+    assert port["allowedSourceAddressPrefix"] == "52.1.2.3"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_step_carrying_a_callback_url_or_the_token_is_hidden_from_run_history(variant):
+    """secureData (MS Learn, "Secure access and data for workflows"): callback URLs and bearer-token material."""
+    definition = build_definition(VARIANTS[variant])
+    steps = {**definition["triggers"], **all_actions(definition)}
+    carrying = {}
+    for name, step in steps.items():
+        text = json.dumps({k: v for k, v in step.items() if k not in ("actions", "else")})
+        if "listCallbackUrl()" in text:
+            carrying[name] = "inputs"
+        if "['Authorization']" in text and step["type"] == "Compose":
+            carrying[name] = "inputs"
+        if step["type"] == "Request":
+            carrying[name] = "outputs"  # the trigger's outputs hold the Authorization header
+    assert carrying, "nothing carries a callback URL or token?"
+    for name, part in carrying.items():
+        assert part in steps[name]["runtimeConfiguration"]["secureData"]["properties"], name
+
+
+def test_create_array_without_items_is_refused_when_built():
+    """The workflow engine refuses `createArray()` (1 to any number of items); `json('[]')` is the empty array."""
+    from azure_jit_access.approval.language import call, empty_array
+
+    with pytest.raises(ValueError, match=r"createArray\(\) needs at least one item; use empty_array\(\)"):
+        call("createArray")
+    assert empty_array() == "json('[]')" and call("createArray", "'a'") == "createArray('a')"

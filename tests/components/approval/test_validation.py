@@ -11,15 +11,20 @@ import re
 
 import pytest
 
+from azure_jit_access.approval.approvers import RESPONDER, Approver, initial_responder, responder_verdict
 from azure_jit_access.approval.decision import (
     APPROVED,
+    APPROVER_UNVERIFIED,
+    NOT_AN_APPROVER,
     REASON_SELF_APPROVAL,
     REJECTED,
     SELF_APPROVAL,
     TIMED_OUT,
+    answer_action,
     approval_outcome,
     outcome_action,
 )
+from azure_jit_access.approval.sources import REASON_SOURCE_NOT_LISTED, SOURCE_LISTED_PREFIX
 from azure_jit_access.approval.validation import (
     BLOCKED_SOURCE_NETWORKS,
     REASON_DURATION_FORMAT,
@@ -40,10 +45,16 @@ from azure_jit_access.approval.validation import (
     validation_actions,
     vm_rules_value,
 )
+from azure_jit_access.rules.sources import listed_prefix_for
 from tests.support.workflow_expressions import Context, ExpressionError, evaluate_value
 from tests.support.workflow_runner import run_actions
 
-SPEC = ValidationSpec(vms=(VmRule("web-vm", (22,), 180), VmRule("Win-VM", (3389, 5986), 60)))
+# Every IPv4 address is listed here, so the table's verdicts are decided by the other source checks; the
+# listed-prefix mapping has its own tests below (LISTED).
+SPEC = ValidationSpec(
+    vms=(VmRule("web-vm", (22,), 180), VmRule("Win-VM", (3389, 5986), 60)), source_prefixes=("0.0.0.0/1", "128.0.0.0/1")
+)
+LISTED = ValidationSpec(vms=SPEC.vms, source_prefixes=("20.50.1.0/28", "52.1.2.3", "20.50.0.0/16", "9.9.9.0/31"))
 BASTION = ValidationSpec(vms=SPEC.vms, bastion_source_prefixes=("10.0.1.0/26",))
 VALID = {
     "channel": "forms",
@@ -220,6 +231,54 @@ def test_source_verdicts_match_pythons_ipaddress_on_random_and_edge_addresses():
         assert (reason == "") == public, (text, reason)
 
 
+def _listed_prefix_in_workflow(spec: ValidationSpec, source: str) -> str:
+    context = Context(variables={"request": {**VALID, "source": source}}, parameters={"vmRules": vm_rules_value(spec)})
+    run = run_actions(validation_actions(spec), context)
+    assert run.errors == {}, run.errors
+    return run.outputs(SOURCE_LISTED_PREFIX)
+
+
+def test_the_listed_prefix_matches_the_rules_core_and_pythons_ipaddress():
+    edges = [
+        str(ipaddress.IPv4Address(edge))
+        for prefix in LISTED.source_prefixes
+        for network in [ipaddress.IPv4Network(prefix)]
+        for edge in (int(network.network_address) - 1, int(network.network_address), int(network.broadcast_address))
+        + (int(network.broadcast_address) + 1,)
+    ]
+    for text in [*_sample_addresses()[::4], *edges]:
+        holding = [p for p in LISTED.source_prefixes if ipaddress.IPv4Address(text) in ipaddress.IPv4Network(p)]
+        expected = holding[0] if holding else None
+        assert listed_prefix_for(text, LISTED.source_prefixes) == expected, text
+        assert _listed_prefix_in_workflow(LISTED, text) == (expected or ""), text
+    # First listed match wins (the /28 is listed before the /16 that also holds it), exactly as written.
+    assert _listed_prefix_in_workflow(LISTED, "20.50.1.9") == "20.50.1.0/28"
+    assert _listed_prefix_in_workflow(LISTED, "20.50.7.9") == "20.50.0.0/16"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("20.50.1.15", ""),
+        ("52.1.2.3", ""),
+        ("52.1.2.4", REASON_SOURCE_NOT_LISTED.format(prefixes="20.50.1.0/28, 52.1.2.3, 20.50.0.0/16, 9.9.9.0/31")),
+        ("9.9.9.2", REASON_SOURCE_NOT_LISTED.format(prefixes="20.50.1.0/28, 52.1.2.3, 20.50.0.0/16, 9.9.9.0/31")),
+    ],
+)
+def test_a_source_outside_every_listed_prefix_is_refused_with_the_list(source, expected):
+    request = {**VALID, "source": source}
+    assert workflow_reason(LISTED, request) == expected
+    assert rejection_reason(LISTED, request) == expected
+
+
+def test_listed_prefix_for_refuses_what_jit_cannot_take():
+    assert listed_prefix_for("20.50.1.1", ["*", "Internet", "0.0.0.0/0", "20.50.1.0/30"]) == "20.50.1.0/30"
+    assert listed_prefix_for("020.50.1.1", ["20.50.1.0/30"]) is None
+    assert listed_prefix_for("20.50.1.1/32", ["20.50.1.0/30"]) is None
+    assert listed_prefix_for("2001:db8::1", ["2001:db8::/32"]) is None
+    assert listed_prefix_for(" 20.50.1.1 ", [" 20.50.1.0/30 "]) == "20.50.1.0/30"
+
+
 def test_vm_names_are_matched_case_insensitively_and_typos_never_raise():
     assert vm_rules_value(SPEC) == {
         "web-vm": {"ports": ["22"], "maxDurationMinutes": 180},
@@ -257,34 +316,54 @@ def test_spec_mistakes_are_refused_with_the_field_named(spec, message):
 
 # ---- the approval rule ----------------------------------------------------------------------------------------
 
-ALIASES = ["alice@contoso.com", "alice@contoso.onmicrosoft.com", "", ""]
+REQUESTER_ID = "a11ce000-0000-4000-8000-000000000001"
+BOB_ID = "b0b00000-0000-4000-8000-000000000002"
+GROUP_ID = "5ec0f500-0000-4000-8000-000000000003"
+OTHER_ID = "0the0000-0000-4000-8000-000000000004".replace("t", "0").replace("h", "1")
+APPROVERS = (Approver(BOB_ID, "User", "bob@contoso.com"), Approver(GROUP_ID, "Group", "secops@contoso.com"))
+# (option, responder e-mail, step status, Graph's id for the responder (None: not found), groups Graph returned,
+#  requester's oid, expected decision)
 APPROVAL_ROWS = [
-    ("Approve", "bob@contoso.com", "Succeeded", APPROVED),
-    ("Approve", "Bob@Contoso.com", "Succeeded", APPROVED),
-    ("Reject", "bob@contoso.com", "Succeeded", REJECTED),
-    ("Approve", "alice@contoso.com", "Succeeded", SELF_APPROVAL),
-    ("Approve", "ALICE@contoso.com", "Succeeded", SELF_APPROVAL),
-    ("Approve", "alice@contoso.onmicrosoft.com", "Succeeded", SELF_APPROVAL),
-    ("Reject", "alice@contoso.com", "Succeeded", SELF_APPROVAL),
-    ("Approve", None, "Succeeded", TIMED_OUT),
-    ("Approve", "", "Succeeded", TIMED_OUT),
-    (None, None, "TimedOut", TIMED_OUT),
-    (None, None, "Failed", TIMED_OUT),
-    ("Maybe", "bob@contoso.com", "Succeeded", TIMED_OUT),
+    ("Approve", "bob@contoso.com", "Succeeded", BOB_ID, [], REQUESTER_ID, APPROVED),
+    ("Approve", "Bob@Contoso.com", "Succeeded", BOB_ID.upper(), [], REQUESTER_ID, APPROVED),
+    ("Reject", "bob@contoso.com", "Succeeded", BOB_ID, [], REQUESTER_ID, REJECTED),
+    ("Approve", "carol@contoso.com", "Succeeded", OTHER_ID, [GROUP_ID], REQUESTER_ID, APPROVED),
+    ("Approve", "carol@contoso.com", "Succeeded", OTHER_ID, [], REQUESTER_ID, NOT_AN_APPROVER),
+    ("Reject", "carol@contoso.com", "Succeeded", OTHER_ID, [], REQUESTER_ID, NOT_AN_APPROVER),
+    ("Approve", "alice@contoso.com", "Succeeded", REQUESTER_ID, [GROUP_ID], REQUESTER_ID, SELF_APPROVAL),
+    ("Approve", REQUESTER_ID, "Succeeded", REQUESTER_ID.upper(), [GROUP_ID], REQUESTER_ID, SELF_APPROVAL),
+    ("Reject", "alice@contoso.com", "Succeeded", REQUESTER_ID, [], REQUESTER_ID, SELF_APPROVAL),
+    ("Approve", "bob@contoso.com", "Succeeded", BOB_ID, [], "", SELF_APPROVAL),
+    ("Approve", "ghost@contoso.com", "Succeeded", None, [], REQUESTER_ID, APPROVER_UNVERIFIED),
+    ("Approve", None, "Succeeded", None, [], REQUESTER_ID, TIMED_OUT),
+    ("Approve", "", "Succeeded", None, [], REQUESTER_ID, TIMED_OUT),
+    (None, None, "TimedOut", None, [], REQUESTER_ID, TIMED_OUT),
+    (None, None, "Failed", None, [], REQUESTER_ID, TIMED_OUT),
+    ("Maybe", "bob@contoso.com", "Succeeded", BOB_ID, [], REQUESTER_ID, TIMED_OUT),
 ]
 
 
-@pytest.mark.parametrize(("option", "approver", "status", "decision"), APPROVAL_ROWS)
-def test_approval_rule_expression_and_oracle_agree(option, approver, status, decision):
-    answer = {k: v for k, v in (("SelectedOption", option), ("UserEmailAddress", approver)) if v is not None}
+@pytest.mark.parametrize(("option", "mail", "status", "responder_id", "groups", "requester", "decision"), APPROVAL_ROWS)
+def test_approval_rule_expression_and_oracle_agree(option, mail, status, responder_id, groups, requester, decision):
+    answer = {k: v for k, v in (("SelectedOption", option), ("UserEmailAddress", mail)) if v is not None}
+    # Graph is asked only about a real answer (Approval_was_answered); unresolved leaves the initial variable.
+    resolved = responder_id is not None and option in ("Approve", "Reject") and bool(mail)
+    responder = (
+        {"objectId": responder_id.lower(), "resolved": True, "groups": groups} if resolved else initial_responder()
+    )
     context = Context(
-        variables={"request": {**VALID, "requesterAliases": ALIASES}},
+        variables={"request": {**VALID, "requesterObjectId": requester}, RESPONDER: responder},
         actions={"Send_approval_email": {"status": status, "outputs": {"body": answer or None}}},
     )
-    action = outcome_action("PT8H")
-    assert action["runAfter"] == {"Send_approval_email": ["Succeeded", "Failed", "TimedOut"]}
+    context.actions["Approval_answer"] = {
+        "status": "Succeeded",
+        "outputs": evaluate_value(answer_action()["inputs"], context),
+    }
+    action = outcome_action(APPROVERS, "PT8H")
+    assert action["runAfter"] == {"Approval_was_answered": ["Succeeded", "Failed", "Skipped", "TimedOut"]}
     generated = evaluate_value(action["inputs"], context)
-    oracle = approval_outcome(option, approver, status, ALIASES, "PT8H")
+    verdict = responder_verdict(APPROVERS, responder_id, groups, requester) if resolved else None
+    oracle = approval_outcome(option, mail, status, verdict, "PT8H", responder_id or "")
     assert generated == oracle
     assert generated["decision"] == decision
     if decision == SELF_APPROVAL:
