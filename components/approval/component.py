@@ -24,16 +24,13 @@ from azure_jit_access.approval.definition import ARM_AUDIENCE, WorkflowSettings,
 from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTrigger
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from azure_jit_access.audit_sink import AuditSink
+from azure_jit_access.rules.arm_ids import parse_arm_id
+from azure_jit_access.rules.arm_ids import resource_group_scope as rules_resource_group_scope
 from azure_jit_access.rules.names import role_assignment_name
 from azure_jit_access.rules.roles import PRIVILEGED_ROLES
 
 FORBIDDEN_ROLES = PRIVILEGED_ROLES
 """Built-in roles that would let the workflow (or whoever controls it) do far more than request JIT access."""
-_VM_ID = re.compile(
-    r"^(?P<group>/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+))/providers/"
-    r"Microsoft\.Compute/virtualMachines/(?P<vm>[^/]+)$",
-    re.IGNORECASE,
-)
 _ROLE_ID = re.compile(
     r"^(/[^/]+/[^/]+)*/providers/Microsoft\.Authorization/roleDefinitions/"
     r"(?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$",
@@ -162,21 +159,38 @@ def check_requester_role(role_definition_id: str) -> str:
     return role_definition_id
 
 
-def initiate_uri(vm: AllowedVm, vm_id: str, field_name: str = "allowed_vms") -> str:
-    """The ARM `initiate` URL of the JIT policy covering `vm`, checked against the VM's id."""
-    match = _VM_ID.match(vm_id or "")
-    if not match:
+def _vm_group(vm_id: str, field_name: str) -> tuple[str, str]:
+    """(resource group scope, resource group name) of a VM's ARM id; ValueError naming the field otherwise."""
+    try:
+        parsed = parse_arm_id(vm_id)
+    except ValueError:
+        parsed = None
+    scope = rules_resource_group_scope(vm_id) if isinstance(vm_id, str) else None
+    if (
+        parsed is None
+        or scope is None
+        or parsed.resource_group is None
+        or (parsed.provider or "").lower() != "microsoft.compute"
+        or (parsed.type or "").lower() != "virtualmachines"
+        or len(parsed.parts) != 3
+    ):
         raise ValueError(
             f"{field_name}.vm_id: give the VM's ARM id ('/subscriptions/<id>/resourceGroups/<rg>/"
             f"providers/Microsoft.Compute/virtualMachines/<name>'), got {vm_id!r}"
         )
-    if match["rg"].lower() != vm.resource_group.lower():
+    return scope, parsed.resource_group
+
+
+def initiate_uri(vm: AllowedVm, vm_id: str, field_name: str = "allowed_vms") -> str:
+    """The ARM `initiate` URL of the JIT policy covering `vm`, checked against the VM's id."""
+    group_scope, group = _vm_group(vm_id, field_name)
+    if group.lower() != vm.resource_group.lower():
         raise ValueError(
             f"{field_name}.resource_group: '{vm.resource_group}' is not the VM's resource group "
-            f"'{match['rg']}' (the JIT policy lives in the VM's resource group)"
+            f"'{group}' (the JIT policy lives in the VM's resource group)"
         )
     return (
-        f"{ARM_AUDIENCE.rstrip('/')}{match['group']}/providers/Microsoft.Security/locations/{vm.location}/"
+        f"{ARM_AUDIENCE.rstrip('/')}{group_scope}/providers/Microsoft.Security/locations/{vm.location}/"
         f"jitNetworkAccessPolicies/{vm.jit_policy_name}/initiate?api-version=2020-01-01"
     )
 
@@ -184,7 +198,7 @@ def initiate_uri(vm: AllowedVm, vm_id: str, field_name: str = "allowed_vms") -> 
 def resource_group_scope(vm: AllowedVm, vm_id: str) -> str:
     """`/subscriptions/<id>/resourceGroups/<rg>` of the VM: where the requester role is assigned."""
     initiate_uri(vm, vm_id)
-    return _VM_ID.match(vm_id)["group"]  # type: ignore[index]
+    return _vm_group(vm_id, "allowed_vms")[0]
 
 
 def _access_control_args(settings: WorkflowSettings) -> logic.FlowAccessControlConfigurationArgs | None:
