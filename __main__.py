@@ -21,6 +21,9 @@ from azure_jit_access.jit_policy import JitAccessPolicy
 from azure_jit_access.requester_role import JitRequesterRole
 from azure_jit_access.vm import JitProtectedVm
 from azure_jit_access.wildcard_policy import DenyWildcardSourcePolicy
+from estate import PLATFORM, WORKLOAD, read_role, read_role_config
+from roles_platform import build_platform, platform_config_from_stack
+from roles_workload import build_workload, workload_config_from_stack
 from stack_config import StackConfig, read_config
 
 
@@ -191,13 +194,25 @@ def export_outputs(
         pulumi.export("bastionSubnetPrefix", bastion.subnet_address_prefix)
 
 
-config = read_config()
-net = build_network(config)
-bastion = build_bastion(config, net)
-vms = build_vms(config, net)
-defender = build_defender(config)
-policy = build_jit_policy(config, net, vms, defender)
-role, guardrails = build_access_control(config, net)
-audit = build_audit(config, net, role)
-approvals = build_approvals(config, net, vms, policy, role, bastion, audit)
-export_outputs(vms, policy, defender, bastion, config)
+def build_all_in_one() -> None:
+    """The all-in-one role (the default, and the `dev` stack): one stack owns everything."""
+    config = read_config()
+    net = build_network(config)
+    bastion = build_bastion(config, net)
+    vms = build_vms(config, net)
+    defender = build_defender(config)
+    policy = build_jit_policy(config, net, vms, defender)
+    role, _guardrails = build_access_control(config, net)
+    audit = build_audit(config, net, role)
+    build_approvals(config, net, vms, policy, role, bastion, audit)
+    export_outputs(vms, policy, defender, bastion, config)
+
+
+# The estate roles (platform, workload) live in their own modules: docs/estate.md.
+estate_role = read_role()
+if estate_role == PLATFORM:
+    build_platform(read_role_config(platform_config_from_stack))
+elif estate_role == WORKLOAD:
+    build_workload(read_role_config(workload_config_from_stack))
+else:
+    build_all_in_one()

@@ -117,6 +117,25 @@ TOP_LEVEL: dict[str, Spec] = {
         retainAuditData=BOOLEAN,
     ),
     "approvals": APPROVALS,
+    # Estate roles (docs/estate.md): which stack owns what.
+    "role": Spec("string", description="all-in-one (default), platform or workload"),
+    "platformStack": Spec("string", description="Workload role: the platform stack, org/project/stack"),
+    "subscriptions": Spec("list", items=STRING, description="Platform role: subscriptions it covers"),
+    "resourceGroups": Spec(
+        "list",
+        items=_mapping(
+            name=STRING,
+            location=STRING,
+            network=_mapping(addressSpace=STRING, workloadSubnetPrefix=STRING),
+            vms=Spec("list", items=VM),
+        ),
+        description="Workload role: resource groups (one region each) and their new VMs",
+    ),
+    "existingVms": Spec(
+        "list",
+        items=_mapping(id=STRING, location=STRING, os=STRING, ports=Spec("list", items=INTEGER), nsgIds=STRINGS),
+        description="Workload role: VMs that already exist, brought under JIT without touching them",
+    ),
 }
 """Every key of the project's namespace; a key not listed here is a typo."""
 

@@ -50,10 +50,14 @@ class Placement:
             f"virtualNetworks/{self.vnet_name}/subnets/{self.subnet_name}"
         )
 
+    @property
+    def group_id(self) -> str:
+        """The resource group's ARM id."""
+        return f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
+
     def vm_id(self, name: str) -> str:
         """A VM's ARM id."""
-        group = f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
-        return f"{group}/providers/Microsoft.Compute/virtualMachines/{name}"
+        return f"{self.group_id}/providers/Microsoft.Compute/virtualMachines/{name}"
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pulumi_azure_native import authorization
 from azure_jit_access import type_tokens
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.rules.arm_ids import MANAGEMENT_GROUP_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_PATTERN
+from azure_jit_access.rules.names import owned_name
 from azure_jit_access.rules.ports import MANAGEMENT_PORTS
 from azure_jit_access.rules.sources import BROAD_SERVICE_TAGS, WILDCARD_SOURCES
 
@@ -293,6 +294,9 @@ class DenyWildcardSourcePolicyArgs:
     """Also assign the built-in audit "management ports should be protected with JIT" at the same scope."""
     keep_api_version_aliases: bool = False
     """Keep the SDK's API-version aliases on children (only for stacks created with versioned tokens)."""
+    owner: str | None = None
+    """The owning stack (`rules.names.owner_label`): definition and assignment names become unique to it, so
+    two stacks can assign the policy in one subscription. None keeps the single-owner names."""
 
 
 class DenyWildcardSourcePolicy(pulumi.ComponentResource):
@@ -328,10 +332,11 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         )
         # Children do not inherit a component's depends_on; a resource group scope must exist first.
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        owned = (lambda base: owned_name(base, args.owner)) if args.owner else (lambda base: base)
         nsg = self._definition(
             f"{name}-nsg-definition",
             scope,
-            "nsg-wildcard-source",
+            owned("nsg-wildcard-source"),
             child,
             display_name="Deny management ports open to any source (NSG rules)",
             description=NSG_MESSAGE,
@@ -342,7 +347,7 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         jit = self._definition(
             f"{name}-jit-definition",
             scope,
-            "jit-wildcard-source",
+            owned("jit-wildcard-source"),
             child,
             display_name="Deny JIT policies that allow any source",
             description=JIT_MESSAGE,
@@ -353,7 +358,7 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         nsg_assignment = authorization.PolicyAssignment(
             f"{name}-nsg-assignment",
             scope=scope.scope,
-            policy_assignment_name="deny-wildcard-nsg",
+            policy_assignment_name=owned("deny-wildcard-nsg"),
             display_name="Deny management ports open to any source (NSG rules)",
             policy_definition_id=nsg.id,
             enforcement_mode="Default",
@@ -367,7 +372,7 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         jit_assignment = authorization.PolicyAssignment(
             f"{name}-jit-assignment",
             scope=scope.scope,
-            policy_assignment_name="deny-wildcard-jit",
+            policy_assignment_name=owned("deny-wildcard-jit"),
             display_name="Deny JIT policies that allow any source",
             policy_definition_id=jit.id,
             enforcement_mode="Default",
@@ -384,7 +389,7 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
             self.jit_audit_assignment_id = authorization.PolicyAssignment(
                 f"{name}-jit-audit-assignment",
                 scope=scope.scope,
-                policy_assignment_name="audit-jit-mgmt-ports",
+                policy_assignment_name=owned("audit-jit-mgmt-ports"),
                 display_name="Management ports of virtual machines should be protected with JIT",
                 policy_definition_id=JIT_AUDIT_BUILTIN_ID,
                 enforcement_mode="Default",

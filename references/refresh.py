@@ -43,6 +43,11 @@ TYPES = [
     "azure-native:network:NetworkInterface",
     "azure-native:network:PublicIPAddress",
     "azure-native:network:BastionHost",
+    "azure-native:network:LoadBalancer",
+    "azure-native:network:InboundNatRule",
+    "azure-native:network:AzureFirewall",
+    "azure-native:network:FirewallPolicyRuleCollectionGroup",
+    "azure-native:network:AdminRule",
     "azure-native:compute:VirtualMachine",
     "azure-native:security:JitNetworkAccessPolicy",
     "azure-native:security:Pricing",
@@ -52,6 +57,8 @@ TYPES = [
     "azure-native:authorization:PolicyDefinitionAtManagementGroup",
     "azure-native:authorization:PolicyAssignment",
     "azure-native:resources:ResourceGroup",
+    "azure-native:resources:Deployment",
+    "azure-native:resources:DeploymentAtSubscriptionScope",
     "azure-native:logic:Workflow",
     "azure-native:web:Connection",
     "azure-native:operationalinsights:Workspace",
@@ -117,6 +124,31 @@ def refresh_arm_schemas(clone: Path) -> None:
     manifest["types"] = types
     manifest["files"] = sorted(p.removeprefix("schemas/") for p in copied)
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    readme = HERE / "README.md"
+    readme.write_text(provenance_note(readme.read_text(), manifest))
+
+
+TYPES_START, TYPES_END = "<!-- types: written by refresh.py -->", "<!-- end of types -->"
+_ARM_PIN = re.compile(r"(\| `arm-schemas/<apiVersion>/\*\.json` \|[^|]*\| )commit `[0-9a-f]{40}` \([0-9-]+\)")
+
+
+def types_table(manifest: dict) -> str:
+    """The README's token -> API version -> schema file table, from the manifest."""
+    lines = ["| Type token | API version (SDK default) | Vendored schema file |", "|---|---|---|"]
+    for token, entry in sorted(manifest["types"].items()):
+        files = ", ".join(f"`{f}`" for f in entry["files"]) or "none published"
+        lines.append(f"| `{token}` | {entry['apiVersion']} | {files} |")
+    return "\n".join(lines)
+
+
+def provenance_note(readme: str, manifest: dict) -> str:
+    """README.md with the ARM schemas' pinned commit and the types table rewritten from the manifest."""
+    readme, pinned = _ARM_PIN.subn(rf"\g<1>commit `{manifest['commit']}` ({manifest['date'][:10]})", readme)
+    head, start, rest = readme.partition(TYPES_START)
+    _, end, tail = rest.partition(TYPES_END)
+    if not (pinned and start and end):
+        raise SystemExit(f"README.md lacks the ARM schemas row or the {TYPES_START} ... {TYPES_END} markers")
+    return f"{head}{TYPES_START}\n{types_table(manifest)}\n{TYPES_END}{tail}"
 
 
 def refresh_aliases(clone: Path) -> None:

@@ -24,6 +24,7 @@ from azure_jit_access.approval.request import FormFields, FormsTrigger, HttpTrig
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs
 from azure_jit_access.bastion import BastionAccess, BastionAccessArgs
 from azure_jit_access.defender import DefenderExtension, DefenderForServers, DefenderForServersArgs
+from azure_jit_access.existing_vm import ExistingVm, ExistingVmGuardArgs
 from azure_jit_access.jit_policy import JitAccessPolicy, JitAccessPolicyArgs, JitPortRule, JitVirtualMachine
 from azure_jit_access.nsg_rules import NsgRule
 from azure_jit_access.requester_role import JitRequesterRole, JitRequesterRoleArgs, RoleAssignee
@@ -49,6 +50,8 @@ NESTED_ARGS = [
     (DefenderExtension, "components.md"),
     (JitVirtualMachine, "components.md"),
     (JitPortRule, "components.md"),
+    (ExistingVmGuardArgs, "components.md"),
+    (ExistingVm, "components.md"),
     (RoleAssignee, "access-control.md"),
     (AllowedVm, "approval-workflow.md"),
     (HttpTrigger, "approval-workflow.md"),

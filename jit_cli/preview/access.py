@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
-from azure_jit_access.cli.preview.access_builtin_roles import BUILTIN_ROLES
 from azure_jit_access.cli.preview.access_nsg import StandingRule, standing_for, standing_rules
 from azure_jit_access.cli.preview.arm_state import stable_guid
-from azure_jit_access.rules.roles import INITIATE_ACTION, action_matches
+from azure_jit_access.rules.permissions import BUILT_IN_ROLES
+from azure_jit_access.rules.roles import INITIATE_ACTION, grants
 
 JIT_POLICY = "azure-native:security:JitNetworkAccessPolicy"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -141,25 +141,14 @@ def _covers(scope: Any, target: str) -> bool:
     return target == scope or target.startswith(scope + "/")
 
 
-def _grants_initiate(permissions: list[dict[str, Any]]) -> bool:
-    for block in permissions or []:
-        actions = block.get("actions") or []
-        excluded = block.get("notActions") or []
-        if any(action_matches(a, INITIATE_ACTION) for a in actions) and not any(
-            action_matches(n, INITIATE_ACTION) for n in excluded
-        ):
-            return True
-    return False
-
-
 def _roles(resources: list[dict]) -> dict[str, tuple[str, bool]]:
     """Role definition id (full id and guid, lower case) -> (name, grants initiate)."""
-    roles = {guid: (name, _grants_initiate(perms)) for guid, (name, perms) in BUILTIN_ROLES.items()}
+    roles = {guid: (role.name, role.grants(INITIATE_ACTION)) for guid, role in BUILT_IN_ROLES.items()}
     for r in resources:
         if r["type"] != ROLE_DEFINITION:
             continue
         inputs = r.get("inputs", {})
-        entry = (str(inputs.get("roleName") or r["name"]), _grants_initiate(inputs.get("permissions") or []))
+        entry = (str(inputs.get("roleName") or r["name"]), grants(inputs.get("permissions") or [], INITIATE_ACTION))
         for key in (r.get("id"), inputs.get("roleDefinitionId")):
             if isinstance(key, str):
                 roles[key.lower()] = entry

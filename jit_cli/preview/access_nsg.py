@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from azure_jit_access.rules.ports import covered_ports
+
 NSG = "azure-native:network:NetworkSecurityGroup"
 RULE = "azure-native:network:SecurityRule"
 NIC = "azure-native:network:NetworkInterface"
@@ -32,18 +34,8 @@ class StandingRule:
 
 
 def port_in(ranges: list[str], port: int) -> bool:
-    """Whether an NSG port spec (`*`, `22`, `20-25`) covers the port."""
-    for spec in ranges:
-        spec = str(spec).strip()
-        if spec == "*":
-            return True
-        low, _, high = spec.partition("-")
-        try:
-            if int(low) <= port <= int(high or low):
-                return True
-        except ValueError:
-            continue
-    return False
+    """Whether an NSG port spec (`*`, `22`, `20-25`) covers the port; specs that are not port specs are skipped."""
+    return bool(covered_ports(ranges, [port]))
 
 
 def _protocols_meet(rule_protocol: str, jit_protocol: str) -> bool:

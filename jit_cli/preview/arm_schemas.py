@@ -48,6 +48,25 @@ SPECIAL_TYPES = {
         "Microsoft.Authorization/policySetDefinitions",
         "managementGroup_resourceDefinitions",
     ),
+    "resources:DeploymentAtSubscriptionScope": ("Microsoft.Resources/deployments", "subscription_resourceDefinitions"),
+    "resources:DeploymentAtManagementGroupScope": (
+        "Microsoft.Resources/deployments",
+        "managementGroup_resourceDefinitions",
+    ),
+    "resources:DeploymentAtTenantScope": ("Microsoft.Resources/deployments", "tenant_resourceDefinitions"),
+    "network:AdminRule": (
+        "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules",
+        "resourceDefinitions",
+    ),
+    "network:FirewallPolicyRuleCollectionGroup": (
+        "Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+        "resourceDefinitions",
+    ),
+}
+# Tokens no single resource schema describes, and why (reported as not checked, never as passed).
+NO_SINGLE_SCHEMA = {
+    "azure-native:resources:Resource": "a generic resource: its ARM type and API version are inputs "
+    "(resourceProviderNamespace, resourceType, apiVersion), so no one schema applies",
 }
 _VERSION_TOKEN = re.compile(r"^v(\d{4})(\d{2})(\d{2})(.*)$")
 _API_VERSION_DOC = re.compile(r"Uses Azure REST API version ([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-[a-z]+)?)")
@@ -147,6 +166,8 @@ def _parent_params(arm_type: str) -> list[str]:
 
 def find_schema(token: str, inputs: dict[str, Any]) -> SchemaMatch | str:
     """The resource definition for a token, or why there is none."""
+    if token in NO_SINGLE_SCHEMA:
+        return NO_SINGLE_SCHEMA[token]
     version = sdk_api_version(token)
     if version is None:
         return "API version unknown to the installed SDK"

@@ -33,6 +33,7 @@ EXAMPLES = """examples:
   jit preview --format json | jq '.violations'
   jit preview --validate                        # also check every resource against Azure's ARM schemas
   jit preview --timeout 120 --policy-timeout 10   # a CI job: never hang
+  jit preview --all-stacks --format markdown --output estate.md   # every stack, platform first
 
 exit status: 0 no mandatory violation (every policy ran), 1 a mandatory violation, 2 the program, its config
 or a pack is broken, exits early, runs out of time, the report cannot be written, or --validate
@@ -124,6 +125,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"{DEFAULT_POLICY_TIMEOUT:g})",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for broken programs")
+    parser.add_argument(
+        "--all-stacks",
+        action="store_true",
+        help="preview every Pulumi.<stack>.yaml of the program as one estate, two processes at a time, platform "
+        "stacks first with their outputs wired to the others' stack references; a per-stack summary (markdown: "
+        "one combined report) and the worst exit status (docs/estate.md)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -229,6 +237,10 @@ def _early_exit(err: SystemExit, who: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Handle `jit preview`: every failure, even a `SystemExit` or a hang, is exit status 2 with one message."""
+    if getattr(args, "all_stacks", False):
+        from azure_jit_access.cli.preview.estate import run_estate
+
+        return run_estate(args)
     try:
         with TimeLimits(args.timeout, args.policy_timeout) as limits, no_hard_exit():
             return _run(args, limits)

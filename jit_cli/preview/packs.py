@@ -11,6 +11,7 @@ Config is reconciled as the CLI does: schema defaults, then the pack's `initial_
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import os
 import runpy
@@ -176,6 +177,8 @@ def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict
                     new_level, new_props = _split_entry(config[key], f"{source} {key!r}")
                     level = new_level or level
                     if key == name:
+                        if source == "policy config":
+                            _refuse_unknown_properties(name, new_props, schema)
                         props.update(new_props)
         if schema is not None:
             full_schema = {"type": "object", "properties": schema.properties or {}}
@@ -188,6 +191,22 @@ def resolve_config(pack: LoadedPack, user_config: dict[str, Any] | None) -> dict
                 raise PackError(f"config of policy {name!r} at {where}: {err.message}") from None
         resolved[name] = (level, props)
     return resolved
+
+
+def _refuse_unknown_properties(policy: str, props: dict[str, Any], schema: Any) -> None:
+    """A misspelt property would leave the policy at its default without a word: refuse it, naming the fix.
+
+    `pulumi preview --policy-pack-config` accepts unknown properties silently (pulumi-policy's config schemas do
+    not close `additionalProperties`); the offline preview is stricter on purpose, since a typo in a guardrail's
+    config is exactly the mistake a reviewer cannot see.
+    """
+    known = sorted((schema.properties or {}) if schema is not None else {})
+    for key in sorted(set(props) - set(known)):
+        if not known:
+            raise PackError(f"policy config for {policy!r} sets {key!r}, but the policy takes no properties")
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"its properties are {', '.join(known)}"
+        raise PackError(f"policy config for {policy!r} sets unknown property {key!r}; {hint}")
 
 
 def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]], limits: Any = None):

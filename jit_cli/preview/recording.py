@@ -193,7 +193,7 @@ class RecordingMonitor(MockMonitor):
         _ensure_event_loop()
         id_ = ""
         if request.custom:
-            sub = self.arm.subscription_id
+            sub = self._provider_subscription(request.provider) or self.arm.subscription_id
             id_ = request.importId or arm_state.arm_id(request.type, request.name, shown, sub)
             state = {**state}
             state.update(
@@ -234,6 +234,12 @@ class RecordingMonitor(MockMonitor):
             self.stack_outputs = unwrap_secrets(wire, found=found, unknown=UNKNOWN)
             self.secret_outputs = sorted({p.split(".")[0].split("[")[0] for p in found})
         return super().RegisterResourceOutputs(request)
+
+    def _provider_subscription(self, reference: str) -> str | None:
+        """An explicit azure-native provider's `subscriptionId`: the resources it manages live in that subscription."""
+        provider = self.recorded.get(reference.rpartition("::")[0]) if reference else None
+        value = provider.inputs.get("subscriptionId") if provider is not None else None
+        return value if isinstance(value, str) and value and value != UNKNOWN else None
 
     def _record(self, resource: Resource, wire: dict) -> None:
         with self._lock:

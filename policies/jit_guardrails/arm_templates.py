@@ -18,7 +18,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from .props import as_list, is_unknown
+from .props import as_list, is_unknown, text
 
 _REFERENCE = re.compile(r"^\s*(parameters|variables)\s*\(\s*'([^']*)'\s*\)\s*$", re.IGNORECASE)
 MAX_DEPTH = 10  # nested deployments and variables referring to variables
@@ -98,7 +98,9 @@ def walk(template: Any, parameters: Any, where: str = "template", depth: int = 0
     yield from _walk_list(template, scope, where, "", depth)
 
 
-def _walk_list(holder: Mapping[str, Any], scope: Scope, where: str, parent_type: str, depth: int) -> Iterator:
+def _walk_list(
+    holder: Mapping[str, Any], scope: Scope, where: str, parent_type: str, depth: int
+) -> Iterator[TemplateResource]:
     for path, item in _resources(holder):
         if not isinstance(item, Mapping):
             continue
@@ -124,10 +126,9 @@ def _walk_list(holder: Mapping[str, Any], scope: Scope, where: str, parent_type:
 
 def arm_type_of_generic(props: Mapping[str, Any]) -> str | None:
     """The full ARM type a `resources.Resource` creates: namespace/parent types/type, lower case."""
-    namespace, parent, kind = (
-        props.get(k) for k in ("resourceProviderNamespace", "parentResourcePath", "resourceType")
-    )
-    if not all(isinstance(v, str) and not is_unknown(v) for v in (namespace, kind)) or is_unknown(parent):
+    namespace, kind = text(props.get("resourceProviderNamespace")), props.get("resourceType")
+    parent = props.get("parentResourcePath")
+    if namespace is None or not isinstance(kind, str) or is_unknown(kind) or is_unknown(parent):
         return None
-    parent_types = [s for i, s in enumerate((parent or "").strip("/").split("/")) if i % 2 == 0 and s]
-    return "/".join([namespace.strip(), *parent_types, kind.strip("/")]).lower()
+    parent_types = [s for i, s in enumerate((text(parent) or "").strip("/").split("/")) if i % 2 == 0 and s]
+    return "/".join([namespace, *parent_types, kind.strip("/")]).lower()

@@ -14,41 +14,52 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
+from .docs import policy_url
 from .jit import JIT_POLICY_TYPE, port_number
 from .other_roads import flat
 from .ports import DEFAULT_MANAGEMENT_PORTS
 from .props import as_list, is_type, is_unknown, raise_if_unverified, text
-from .vm_network import SUBNET_TYPE, VM_TYPE, VNET_TYPE, named, named_from_id, state
+from .stack import require_any
+from .vm_network import SUBNET_TYPE, VM_TYPE, VNET_TYPE, Named, named, named_from_id, state
 
 OS_MANAGEMENT_PORTS = {"linux": (22,), "windows": (3389, 5985, 5986)}
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def vm_os(props: Mapping[str, Any]) -> str | None:
     """`linux`, `windows` or None (unknown) from the VM's OS profile or OS disk."""
-    os_profile = props.get("osProfile") if isinstance(props.get("osProfile"), Mapping) else {}
+    os_profile = _mapping(props.get("osProfile"))
     if os_profile.get("linuxConfiguration") is not None:
         return "linux"
     if os_profile.get("windowsConfiguration") is not None:
         return "windows"
-    storage = props.get("storageProfile") if isinstance(props.get("storageProfile"), Mapping) else {}
-    disk = storage.get("osDisk") if isinstance(storage.get("osDisk"), Mapping) else {}
-    kind = text(disk.get("osType"))
+    kind = text(_mapping(_mapping(props.get("storageProfile")).get("osDisk")).get("osType"))
     return kind.lower() if kind and kind.lower() in OS_MANAGEMENT_PORTS else None
 
 
-def check_jit_covers_management_ports(args: Any, report_violation: Any) -> None:
+def check_jit_covers_management_ports(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `jit-entry-covers-management-ports`."""
+    require_any(args, "JIT network access policy", JIT_POLICY_TYPE)
     # By name, so matching stays linear in the number of resources (fleets have thousands of VMs).
-    vms: dict[str, list[tuple[Any, dict]]] = {}
+    vms: dict[str, list[tuple[Named, dict[str, Any]]]] = {}
     for resource in args.resources:
         if is_type(resource.resource_type, VM_TYPE):
             props = state(resource)
             vm = named(props, "vmName", "virtualmachines", resource.name)
             if vm is not None:
                 vms.setdefault(vm.name, []).append((vm, props))
-    unknown = []
+    unknown: list[str] = []
     for resource in args.resources:
         if not is_type(resource.resource_type, JIT_POLICY_TYPE):
             continue
@@ -65,7 +76,7 @@ def check_jit_covers_management_ports(args: Any, report_violation: Any) -> None:
                 unknown += [f"JIT policy '{resource.name}' virtualMachines[{index}].ports"] if ports else []
                 continue  # no ports at all is vm-management-ports-jit-protected's case
             candidates = vms.get(entry.name, []) if entry else []
-            os_kind = next((vm_os(p) for vm, p in candidates if vm.matches(entry)), None)
+            os_kind = next((vm_os(p) for vm, p in candidates if entry and vm.matches(entry)), None)
             wanted = list(OS_MANAGEMENT_PORTS.get(os_kind or "", DEFAULT_MANAGEMENT_PORTS))
             if any(p in wanted for p in ports):
                 continue
@@ -74,7 +85,7 @@ def check_jit_covers_management_ports(args: Any, report_violation: Any) -> None:
                 f"JIT policy '{resource.name}' lists VM '{vm_name}' with port(s) {', '.join(str(p) for p in ports)}, "
                 f"none of them its management port{'s' if len(wanted) > 1 else ''} "
                 f"({', '.join(map(str, wanted))}{', ' + os_kind if os_kind else ''}). JIT then keeps nothing closed "
-                "that matters. List the VM's SSH (22) or RDP (3389) / WinRM port in its JIT entry.",
+                "that matters.",
                 resource.urn,
             )
     raise_if_unverified(unknown)
@@ -86,8 +97,9 @@ def _vnet_key(props: Mapping[str, Any], logical: str) -> tuple[str | None, str]:
     return (group.lower() if group else None, name.lower())
 
 
-def check_subnet_single_owner(args: Any, report_violation: Any) -> None:
+def check_subnet_single_owner(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `subnet-single-owner`."""
+    require_any(args, "virtual network", VNET_TYPE)
     by_urn: dict[str, list[tuple[str, str]]] = {}
     by_vnet_name: dict[str, list[tuple[str, str]]] = {}
     for resource in args.resources:
@@ -116,10 +128,7 @@ def check_subnet_single_owner(args: Any, report_violation: Any) -> None:
                 f"Subnet '{logical}'"
                 + (" (the same subnet twice)" if both else "")
                 + ". Each PUT of the virtual network rewrites its subnets from the inline list, dropping the NSG "
-                "the standalone Subnet attaches"
-                + ("" if both else " or failing on a subnet the list omits")
-                + ". Declare every subnet one way: standalone Subnet resources (with network_security_group), and "
-                "no `subnets` on the VirtualNetwork.",
+                "the standalone Subnet attaches" + ("" if both else " or failing on a subnet the list omits") + ".",
                 vnet.urn,
             )
 
@@ -130,6 +139,10 @@ jit_entry_covers_management_ports = StackValidationPolicy(
     "RDP or WinRM for Windows), or JIT keeps nothing closed.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_jit_covers_management_ports,
+    severity=Severity.HIGH,
+    remediation_steps="List the VM's management port in its JIT entry: SSH (22) for Linux, RDP (3389) or WinRM "
+    "(5985, 5986) for Windows, or the port configured in the NSG policies' managementPorts.",
+    url=policy_url("jit-entry-covers-management-ports"),
 )
 
 subnet_single_owner = StackValidationPolicy(
@@ -138,6 +151,10 @@ subnet_single_owner = StackValidationPolicy(
     "subnets: each PUT of the network drops the standalone subnet's NSG.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_subnet_single_owner,
+    severity=Severity.HIGH,
+    remediation_steps="Declare every subnet one way: standalone Subnet resources (with network_security_group) and "
+    "no `subnets` on the VirtualNetwork, or only inline subnets that each carry their NSG.",
+    url=policy_url("subnet-single-owner"),
 )
 
 POLICIES = [jit_entry_covers_management_ports, subnet_single_owner]

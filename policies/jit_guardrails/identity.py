@@ -104,9 +104,7 @@ def check_requester_role(args: ResourceValidationArgs, report_violation: ReportV
             )
     for problem in dict.fromkeys(problems):
         report_violation(
-            f"Role '{name}' can initiate JIT access, so it must hold nothing but requester actions: {problem}. "
-            "Keep only the actions listed in this policy's allowedRequesterActions and assign the role at the "
-            "resource groups of the protected VMs.",
+            f"Role '{name}' can initiate JIT access, so it must hold nothing but requester actions: {problem}.",
             None,
         )
     raise_if_unverified(unknown, bool(problems))
@@ -150,9 +148,7 @@ def check_privileged_automation(args: ResourceValidationArgs, report_violation: 
     report_violation(
         f"Role assignment '{args.name}' gives {role} to {who} ({props.get('principalId', 'unknown principal')}) "
         f"at {props.get('scope', 'its scope')}. An automation identity with {role} can open NSGs or grant itself "
-        "access without JIT. Assign the JIT requester role (or another narrow custom role) instead"
-        + ("" if principal_type else ", and set principal_type")
-        + ".",
+        "access without JIT.",
         None,
     )
 

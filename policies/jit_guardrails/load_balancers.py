@@ -12,12 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
+from .docs import policy_url
 from .network import MANAGEMENT_PORTS_SCHEMA
 from .other_roads import flat
 from .ports import DEFAULT_MANAGEMENT_PORTS, covered_ports
 from .props import arm_id_parts, as_list, is_type, is_unknown, raise_if_unverified, settings, text
+from .stack import require_any
 from .vm_network import state
 
 LOAD_BALANCER_TYPE = "azure-native:network:LoadBalancer"
@@ -26,7 +36,8 @@ INBOUND_NAT_RULE_TYPE = "azure-native:network:InboundNatRule"
 
 def public_frontends(props: Mapping[str, Any]) -> tuple[set[str], bool]:
     """(lower-cased names of the load balancer's public frontends, whether any frontend is unknown)."""
-    names, unknown = set(), False
+    names: set[str] = set()
+    unknown = False
     for index, frontend in enumerate(as_list(props.get("frontendIPConfigurations"))):
         if is_unknown(frontend):
             unknown = True
@@ -59,7 +70,9 @@ def _port(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _load_balancer_of(rule: Any, props: Mapping[str, Any], balancers: Mapping[str, dict]) -> Any:
+def _load_balancer_of(
+    rule: PolicyResource, props: Mapping[str, Any], balancers: Mapping[str, dict[str, Any]]
+) -> dict[str, Any] | None:
     """The state of the rule's load balancer, by dependency, parent or name (`balancers` is keyed by all three)."""
     linked = [d.urn for d in rule.property_dependencies.get("loadBalancerName", [])]
     linked += [rule.parent.urn] if rule.parent is not None else []
@@ -70,32 +83,33 @@ def _load_balancer_of(rule: Any, props: Mapping[str, Any], balancers: Mapping[st
     return None
 
 
-def check_public_management_nat(args: Any, report_violation: Any) -> None:
+def check_public_management_nat(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `lb-no-public-management-nat`."""
+    require_any(args, "load balancer or inbound NAT rule", LOAD_BALANCER_TYPE, INBOUND_NAT_RULE_TYPE)
     config = settings(args.get_config(), {"managementPorts": list(DEFAULT_MANAGEMENT_PORTS)})
     ports = [int(p) for p in config["managementPorts"]]
     balancers = [(r, state(r)) for r in args.resources if is_type(r.resource_type, LOAD_BALANCER_TYPE)]
     # Keyed by URN and by name, so matching standalone rules stays linear.
-    index: dict[str, dict] = {}
+    index: dict[str, dict[str, Any]] = {}
     for balancer, props in balancers:
         index[balancer.urn] = props
         index[(text(props.get("loadBalancerName")) or text(props.get("name")) or balancer.name).lower()] = props
-    unknown = []
+    unknown: list[str] = []
     for balancer, props in balancers:
         public, frontends_unknown = public_frontends(props)
         lb_name = text(props.get("loadBalancerName")) or balancer.name
         for key in ("inboundNatRules", "inboundNatPools"):
-            for index, nat in enumerate(as_list(props.get(key))):
-                nat = flat(nat)
+            for position, item in enumerate(as_list(props.get(key))):
+                nat = flat(item)
                 problem = nat_problem(nat, public, ports)
                 if problem:
                     report_violation(
-                        f"Load balancer '{lb_name}' {key}[{index}] ('{text(nat.get('name')) or 'unnamed'}') "
-                        f"{problem}. {_fix()}",
+                        f"Load balancer '{lb_name}' {key}[{position}] ('{text(nat.get('name')) or 'unnamed'}') "
+                        f"{problem}.",
                         balancer.urn,
                     )
                 elif frontends_unknown or is_unknown(nat.get("backendPort")):
-                    unknown.append(f"load balancer '{lb_name}' {key}[{index}]")
+                    unknown.append(f"load balancer '{lb_name}' {key}[{position}]")
     for rule in args.resources:
         if not is_type(rule.resource_type, INBOUND_NAT_RULE_TYPE):
             continue
@@ -107,22 +121,15 @@ def check_public_management_nat(args: Any, report_violation: Any) -> None:
                 report_violation(
                     f"Inbound NAT rule '{rule.name}' forwards backend port {_port(backend)} (a management port) on "
                     f"load balancer '{props.get('loadBalancerName')}', which is not in this stack, so "
-                    f"whether its frontend is public cannot be checked (fail closed). {_fix()}",
+                    "whether its frontend is public cannot be checked (fail closed).",
                     rule.urn,
                 )
             continue
         public, _ = public_frontends(balancer_props)
         problem = nat_problem(props, public, ports)
         if problem:
-            report_violation(f"Inbound NAT rule '{rule.name}' {problem}. {_fix()}", rule.urn)
+            report_violation(f"Inbound NAT rule '{rule.name}' {problem}.", rule.urn)
     raise_if_unverified(unknown)
-
-
-def _fix() -> str:
-    return (
-        "Remove the NAT rule and reach the VM through Bastion or a JIT request, or forward the port only on an "
-        "internal (private) frontend."
-    )
 
 
 lb_no_public_management_nat = StackValidationPolicy(
@@ -130,6 +137,10 @@ lb_no_public_management_nat = StackValidationPolicy(
     description="A load balancer inbound NAT rule or pool must not forward a public frontend to a management port.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_public_management_nat,
+    severity=Severity.CRITICAL,
+    remediation_steps="Remove the NAT rule and reach the VM through Bastion or a JIT request, or forward the port "
+    "only on an internal (private) frontend.",
+    url=policy_url("lb-no-public-management-nat"),
     config_schema=PolicyConfigSchema(properties={"managementPorts": MANAGEMENT_PORTS_SCHEMA}),
 )
 

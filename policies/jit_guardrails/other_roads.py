@@ -15,8 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .network import MANAGEMENT_PORTS_SCHEMA, PUBLIC_SOURCE_DEFAULTS, assess_rule
 from .ports import NON_PORT_PROTOCOLS
 from .props import as_list, is_type, is_unknown, plain, raise_if_unverified, resource_name, settings, text
@@ -94,17 +102,10 @@ def dnat_rule_as_nsg_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _fix() -> str:
-    return (
-        "Allow only specific sources (a /32, your office egress) or remove the rule and open the port per "
-        "request with JIT (`jit request`)."
-    )
-
-
-def check_admin_rule(args: Any, report_violation: Any) -> None:
+def check_admin_rule(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `avnm-admin-rule-no-public-management`."""
     if not is_type(args.resource_type, ADMIN_RULE_TYPE):
-        return
+        args.not_applicable("not an AVNM security admin rule")
     config = settings(args.get_config(), PUBLIC_SOURCE_DEFAULTS)
     props = plain(args.props)
     kind = props.get("kind")
@@ -120,7 +121,7 @@ def check_admin_rule(args: Any, report_violation: Any) -> None:
         )
         report_violation(
             f"Security admin rule '{resource_name(props, 'ruleName', args.name)}' {verdict.problem}. It applies to "
-            f"every virtual network its network group holds; {overrides}. {_fix()}",
+            f"every virtual network its network group holds; {overrides}.",
             None,
         )
     raise_if_unverified([f"admin rule: {key}" for key in verdict.unknown], bool(verdict.problem))
@@ -128,7 +129,7 @@ def check_admin_rule(args: Any, report_violation: Any) -> None:
 
 def dnat_rules(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(where, rule) for every DNAT rule of an AzureFirewall or a firewall policy rule collection group."""
-    found = []
+    found: list[tuple[str, Any]] = []
     if is_type(resource_type, AZURE_FIREWALL_TYPE):
         for i, collection in enumerate(as_list(props.get("natRuleCollections"))):
             collection = flat(collection)
@@ -148,14 +149,15 @@ def dnat_rules(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, 
     return found
 
 
-def check_firewall_dnat(args: Any, report_violation: Any) -> None:
+def check_firewall_dnat(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `firewall-dnat-no-public-management`."""
     if not is_type(args.resource_type, AZURE_FIREWALL_TYPE, *RULE_COLLECTION_GROUP_TYPES):
-        return
+        args.not_applicable("not an Azure Firewall or a firewall policy rule collection group")
     config = settings(args.get_config(), PUBLIC_SOURCE_DEFAULTS)
     props = plain(args.props)
     owner = text(props.get("azureFirewallName")) or text(props.get("ruleCollectionGroupName")) or args.name
-    unknown, reported = [], False
+    unknown: list[str] = []
+    reported = False
     for where, rule in dnat_rules(args.resource_type, props):
         if is_unknown(rule):
             unknown.append(where)
@@ -167,7 +169,7 @@ def check_firewall_dnat(args: Any, report_violation: Any) -> None:
             report_violation(
                 f"DNAT rule {where} ('{text(rule.get('name')) or 'unnamed'}') of '{owner}' forwards to "
                 f"{target}: it {verdict.problem}. DNAT traffic reaches the VM from the firewall's own address, so the "
-                f"VM's NSG and JIT's rules no longer see who is connecting. {_fix()}",
+                f"VM's NSG and JIT's rules no longer see who is connecting.",
                 None,
             )
             reported = True
@@ -183,6 +185,10 @@ avnm_admin_rule_no_public_management = ResourceValidationPolicy(
     "traffic to a management port from the internet (AlwaysAllow overrides every NSG).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_admin_rule,
+    severity=Severity.CRITICAL,
+    remediation_steps="List only specific sources (a /32, your office egress) in the admin rule's `sources`, use "
+    "access `Deny`, or remove the rule and open the port per request with JIT (`jit request`).",
+    url=policy_url("avnm-admin-rule-no-public-management"),
     config_schema=_CONFIG,
 )
 
@@ -192,6 +198,10 @@ firewall_dnat_no_public_management = ResourceValidationPolicy(
     "a management port.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_firewall_dnat,
+    severity=Severity.CRITICAL,
+    remediation_steps="Remove the DNAT rule and reach the VM through Bastion or a JIT request, or restrict its "
+    "`sourceAddresses` to specific addresses (a /32, your office egress).",
+    url=policy_url("firewall-dnat-no-public-management"),
     config_schema=_CONFIG,
 )
 

@@ -11,35 +11,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
+from .docs import policy_url
 from .identity import ROLE_ASSIGNMENT_TYPE, ROLE_DEFINITION_TYPE, last_segment
 from .props import as_list, is_type, is_unknown, raise_if_unverified, text
 from .rules.permissions import ACCESS_WIDENING_ACTIONS, PermissionModel, Role, blocks_from_permissions
+from .stack import require_any
 from .vm_network import state
 
 WORKFLOW_TYPE = "azure-native:logic:Workflow"
 GROUP_MEMBER_TYPE = "azuread:index/groupMember:GroupMember"
 
 
-def _definition_keys(resource: Any, props: Mapping[str, Any]) -> list[str]:
+def _definition_keys(resource: PolicyResource, props: Mapping[str, Any]) -> list[str]:
     keys = [resource.urn]
-    for value in (props.get("roleDefinitionId"), props.get("id"), props.get("name")):
-        if text(value):
+    for value in (text(props.get(key)) for key in ("roleDefinitionId", "id", "name")):
+        if value:
             keys.append(last_segment(value))
     return keys
 
 
-def _principal_key(assignment: Any, props: Mapping[str, Any]) -> str:
-    principal = props.get("principalId")
-    if text(principal):
-        return principal.strip().lower()
+def _principal_key(assignment: PolicyResource, props: Mapping[str, Any]) -> str:
+    principal = text(props.get("principalId"))
+    if principal:
+        return principal.lower()
     # Not known yet (an identity created in this deployment): the resource it comes from names it.
     urns = [d.urn for d in assignment.property_dependencies.get("principalId", [])]
     return "|".join(sorted(urns)) or f"principal of {assignment.name}"
 
 
-def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], set[str], list[str]]:
+def build_model(resources: list[PolicyResource]) -> tuple[PermissionModel, dict[str, str], set[str], list[str]]:
     """The permission model of a stack: (model, principal -> a label, workflow identities, unknown fields)."""
     model = PermissionModel()
     labels: dict[str, str] = {}
@@ -47,12 +56,12 @@ def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], 
     unknown: list[str] = []
     workflow_urns = {r.urn for r in resources if is_type(r.resource_type, WORKFLOW_TYPE)}
     # Its identity's principal id, where the state carries it (the offline engine passes no property dependencies).
-    workflow_ids = set()
+    workflow_ids: set[str] = set()
     for resource in resources:
         if resource.urn in workflow_urns:
             identity = state(resource).get("identity")
-            principal = identity.get("principalId") if isinstance(identity, Mapping) else None
-            workflow_ids |= {principal.strip().lower()} if text(principal) else set()
+            principal = text(identity.get("principalId")) if isinstance(identity, Mapping) else None
+            workflow_ids |= {principal.lower()} if principal else set()
     for resource in resources:
         if is_type(resource.resource_type, ROLE_DEFINITION_TYPE):
             props = state(resource)
@@ -68,9 +77,9 @@ def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], 
         if is_type(resource.resource_type, ROLE_ASSIGNMENT_TYPE):
             principal = _principal_key(resource, props)
             linked = [d.urn for d in resource.property_dependencies.get("roleDefinitionId", [])]
-            definition = props.get("roleDefinitionId")
+            definition = text(props.get("roleDefinitionId"))
             role_keys = [u for u in linked if u.lower() in model.roles]
-            if not role_keys and text(definition):
+            if not role_keys and definition:
                 role_keys = [last_segment(definition)]
             if not role_keys:
                 unknown.append(f"role assignment '{resource.name}': roleDefinitionId")
@@ -82,16 +91,17 @@ def build_model(resources: list[Any]) -> tuple[PermissionModel, dict[str, str], 
             if sources & workflow_urns or principal in workflow_ids:
                 workflows.add(principal)
         elif is_type(resource.resource_type, GROUP_MEMBER_TYPE):
-            group, member = props.get("groupObjectId"), props.get("memberObjectId")
-            if text(group) and text(member):
-                model.add_member(last_segment(group), member.strip())
+            group, member = text(props.get("groupObjectId")), text(props.get("memberObjectId"))
+            if group and member:
+                model.add_member(last_segment(group), member)
             else:
                 unknown.append(f"group membership '{resource.name}': groupObjectId/memberObjectId")
     return model, labels, workflows, unknown
 
 
-def check_effective_permissions(args: Any, report_violation: Any) -> None:
+def check_effective_permissions(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Validate the stack for `jit-principal-effective-permissions`."""
+    require_any(args, "role assignment", ROLE_ASSIGNMENT_TYPE)
     model, labels, workflows, unknown = build_model(list(args.resources))
     principals = set(model.assignments) | set(model.groups)
     for principal in sorted(principals):
@@ -115,8 +125,7 @@ def check_effective_permissions(args: Any, report_violation: Any) -> None:
         report_violation(
             f"{labels.get(principal, 'principal ' + principal)} is {who}, and the roles it holds in this stack add "
             f"up to more than requesting access: it can {found}. Whoever can do that opens management ports "
-            "without JIT. Remove the extra assignment (or add the action to the role's notActions in the block "
-            "that grants it) so requesters hold only the JIT requester role.",
+            "without JIT.",
             None,
         )
     raise_if_unverified(unknown)
@@ -129,6 +138,11 @@ jit_principal_effective_permissions = StackValidationPolicy(
     "role assignments.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_effective_permissions,
+    severity=Severity.CRITICAL,
+    remediation_steps="Remove the extra role assignment (the principal's own or its group's), or add the action to "
+    "the role's notActions in the permission block that grants it, so requesters and the approval workflow hold "
+    "only the JIT requester role.",
+    url=policy_url("jit-principal-effective-permissions"),
 )
 
 POLICIES = [jit_principal_effective_permissions]

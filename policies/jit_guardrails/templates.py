@@ -12,10 +12,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
 from .arm_templates import arm_type_of_generic, walk
 from .defender import plan_problems
+from .docs import policy_url
 from .network import MANAGEMENT_PORTS_SCHEMA, PUBLIC_SOURCE_DEFAULTS, assess_rule
 from .other_roads import (
     AZURE_FIREWALL_TYPE,
@@ -76,7 +84,9 @@ def judge(arm_type: str, name: Any, properties: Any, config: Mapping[str, Any]) 
     return problems, unknown
 
 
-def _other_roads(arm_type: str, properties: Mapping[str, Any], config: Mapping[str, Any]):
+def _other_roads(
+    arm_type: str, properties: Mapping[str, Any], config: Mapping[str, Any]
+) -> tuple[list[str], list[str]]:
     """AVNM admin rules and firewall DNAT rules inside a template, judged like the typed resources."""
     if arm_type == ADMIN_RULE_ARM_TYPE:
         if "flag" in properties:
@@ -84,7 +94,8 @@ def _other_roads(arm_type: str, properties: Mapping[str, Any], config: Mapping[s
         verdict = assess_rule(admin_rule_as_nsg_rule(properties), config)
         return ([f"security admin rule {verdict.problem}"] if verdict.problem else []), verdict.unknown
     token = AZURE_FIREWALL_TYPE if arm_type == FIREWALL_ARM_TYPE else RULE_COLLECTION_GROUP_TYPES[0]
-    problems, unknown = [], []
+    problems: list[str] = []
+    unknown: list[str] = []
     for where, rule in dnat_rules(token, properties):
         verdict = assess_rule(dnat_rule_as_nsg_rule(flat(rule)), config)
         problems += [f"DNAT rule {where} {verdict.problem}"] if verdict.problem else []
@@ -92,21 +103,14 @@ def _other_roads(arm_type: str, properties: Mapping[str, Any], config: Mapping[s
     return problems, unknown
 
 
-def _config(args: Any) -> dict[str, Any]:
+def _config(args: ResourceValidationArgs) -> dict[str, Any]:
     return settings(args.get_config(), PUBLIC_SOURCE_DEFAULTS)
 
 
-def _fix() -> str:
-    return (
-        "Declare the resource as its own Pulumi resource (standalone network.SecurityRule, security.Pricing) so "
-        "every guardrail judges it, or correct it in the template."
-    )
-
-
-def check_deployment(args: Any, report_violation: Any) -> None:
+def check_deployment(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `arm-deployment-guardrails`."""
     if not is_type(args.resource_type, *DEPLOYMENT_TYPES):
-        return
+        args.not_applicable("not an ARM template deployment")
     props = plain(args.props)
     name = text(props.get("deploymentName")) or args.name
     if is_unknown(props.get("properties")):
@@ -115,8 +119,7 @@ def check_deployment(args: Any, report_violation: Any) -> None:
     if properties.get("templateLink") is not None and properties.get("template") is None:
         report_violation(
             f"Deployment '{name}' deploys a linked template (templateLink), which the pack cannot read, so NSG rules "
-            "or Defender pricings in it cannot be checked (fail closed). Pass the template inline "
-            "(`template=json.load(...)`) so the guardrails can judge its resources.",
+            "or Defender pricings in it cannot be checked (fail closed).",
             None,
         )
         return
@@ -131,19 +134,21 @@ def check_deployment(args: Any, report_violation: Any) -> None:
             return
     if is_unknown(template) or is_unknown(properties.get("parameters")):
         raise_if_unverified([f"deployment '{name}': template/parameters"])
-    config, pending, reported = _config(args), [], False
+    config = _config(args)
+    pending: list[str] = []
+    reported = False
     for resource in walk(template, properties.get("parameters")):
         problems, unknown = judge(resource.arm_type, resource.name, resource.properties, config)
         label = f"Deployment '{name}' {resource.where} ({resource.arm_type}"
         label += f" '{resource.name}')" if text(resource.name) else ")"
         for problem in problems:
-            report_violation(f"{label}: {problem}. {_fix()}", None)
+            report_violation(f"{label}: {problem}.", None)
             reported = True
         if unknown and resource.unresolved:
             report_violation(
                 f"{label}: the field(s) {', '.join(unknown)} depend on template expressions the pack cannot evaluate "
-                f"({', '.join(resource.unresolved)}), so it fails closed. Only [parameters('x')] (with a value or "
-                "default) and [variables('x')] are resolved: give those fields literal values or simple references.",
+                f"({', '.join(resource.unresolved)}), so it fails closed: only [parameters('x')] (with a value or "
+                "default) and [variables('x')] are resolved.",
                 None,
             )
             reported = True
@@ -152,17 +157,17 @@ def check_deployment(args: Any, report_violation: Any) -> None:
         if resource.arm_type == "?" and resource.unresolved:
             report_violation(
                 f"Deployment '{name}' {resource.where}: its type {resource.unresolved[0]} cannot be evaluated, so "
-                "the pack cannot tell what it creates (fail closed). Give the type literally.",
+                "the pack cannot tell what it creates (fail closed).",
                 None,
             )
             reported = True
     raise_if_unverified(pending, reported)
 
 
-def check_generic_resource(args: Any, report_violation: Any) -> None:
+def check_generic_resource(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `generic-resource-guardrails`."""
     if not is_type(args.resource_type, GENERIC_RESOURCE_TYPE):
-        return
+        args.not_applicable("not a generic resources.Resource")
     props = plain(args.props)
     arm_type = arm_type_of_generic(props)
     if arm_type is None:
@@ -174,8 +179,7 @@ def check_generic_resource(args: Any, report_violation: Any) -> None:
     problems, unknown = judge(arm_type, name, props.get("properties"), _config(args))
     for problem in problems:
         report_violation(
-            f"Generic resource '{text(name) or args.name}' ({arm_type}): {problem}. Use the typed resource "
-            "(network.SecurityRule, security.Pricing) and fix it there.",
+            f"Generic resource '{text(name) or args.name}' ({arm_type}): {problem}.",
             None,
         )
     raise_if_unverified([f"properties.{key}" for key in unknown], bool(problems))
@@ -190,6 +194,12 @@ arm_deployment_guardrails = ResourceValidationPolicy(
     "below Standard/P2; linked templates and unresolvable expressions in those fields fail closed.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_deployment,
+    severity=Severity.CRITICAL,
+    remediation_steps="Declare the template's NSG rules and Defender pricing as their own Pulumi resources "
+    "(standalone network.SecurityRule, security.Pricing) so every guardrail judges them, or fix them in the "
+    "template; pass the template inline (`template=json.load(...)`), and give the fields that decide the verdict "
+    "literal values, [parameters('x')] or [variables('x')].",
+    url=policy_url("arm-deployment-guardrails"),
     config_schema=_CONFIG,
 )
 
@@ -199,6 +209,10 @@ generic_resource_guardrails = ResourceValidationPolicy(
     "the typed resource: no management port open to the internet, no inline rules, Standard/P2 for servers.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_generic_resource,
+    severity=Severity.CRITICAL,
+    remediation_steps="Declare the resource with its typed Pulumi resource (network.SecurityRule, "
+    "network.NetworkSecurityGroup without inline rules, security.Pricing) and fix it there.",
+    url=policy_url("generic-resource-guardrails"),
     config_schema=_CONFIG,
 )
 

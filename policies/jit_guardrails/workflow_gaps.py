@@ -15,11 +15,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
 
+from .docs import policy_url
 from .props import is_type, is_unknown, plain, raise_if_unverified, resource_name
 
 WORKFLOW_TYPE = "azure-native:logic:Workflow"
@@ -61,7 +68,7 @@ def _secret_name(name: Any) -> bool:
     return any(part in normalized for part in SECRET_NAME_PARTS) or normalized.endswith("key")
 
 
-def _walk(value: Any, path: str):
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     yield path, value
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -73,18 +80,19 @@ def _walk(value: Any, path: str):
 
 def extra_secret_findings(definition: Any, parameters: Any) -> list[str]:
     """Paths of literal credentials in headers, queries, form bodies and secret-named String parameters."""
-    found = []
+    found: list[str] = []
     for path, node in _walk(definition, "definition"):
         if not isinstance(node, Mapping):
             continue
-        for key, names in (("headers", None), ("queries", SECRET_QUERY_NAMES)):
+        checks: tuple[tuple[str, frozenset[str] | None], ...] = (("headers", None), ("queries", SECRET_QUERY_NAMES))
+        for key, names in checks:
             block = node.get(key)
             for name, value in block.items() if isinstance(block, Mapping) else []:
                 hit = _normalized(name) in names if names else _secret_name(name)
                 if hit and _literal(value):
                     found.append(f"{path}.{key}.{name}")
         body = node.get("body")
-        if _literal(body) and any(fragment in body.lower() for fragment in SECRET_BODY_FRAGMENTS):
+        if isinstance(body, str) and _literal(body) and any(f in body.lower() for f in SECRET_BODY_FRAGMENTS):
             found.append(f"{path}.body (a form body with a credential)")
     holders = [("parameters", parameters)]
     if isinstance(definition, Mapping):
@@ -122,10 +130,10 @@ def refuses_sas(trigger: Mapping[str, Any]) -> bool:
     return False
 
 
-def check_sas_refused(args: Any, report_violation: Any) -> None:
+def check_sas_refused(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Validate one resource for `workflow-request-trigger-refuses-sas`."""
     if not is_type(args.resource_type, WORKFLOW_TYPE):
-        return
+        args.not_applicable("not a Logic App workflow")
     props = plain(args.props)
     definition, access = props.get("definition"), props.get("accessControl")
     if is_unknown(definition) or is_unknown(access):
@@ -135,8 +143,8 @@ def check_sas_refused(args: Any, report_violation: Any) -> None:
         return  # no OAuth at all is workflow-request-trigger-secured's case; an IP list limits SAS callers too
     if not triggers.get("openAuthenticationPolicies"):
         return
-    definition = definition if isinstance(definition, Mapping) else {}
-    workflow_triggers = definition.get("triggers") if isinstance(definition.get("triggers"), Mapping) else {}
+    declared = definition.get("triggers") if isinstance(definition, Mapping) else None
+    workflow_triggers: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
     for name, trigger in workflow_triggers.items():
         if not isinstance(trigger, Mapping) or str(trigger.get("type", "")).lower() != "request":
             continue
@@ -144,9 +152,7 @@ def check_sas_refused(args: Any, report_violation: Any) -> None:
             continue
         report_violation(
             f"Workflow '{resource_name(props, 'workflowName', args.name)}' Request trigger '{name}' has an Entra ID "
-            "OAuth policy but still accepts its SAS-signed URL, so anyone holding the URL calls it without a token. "
-            "Add operationOptions 'IncludeAuthorizationHeadersInOutputs' and the trigger condition "
-            "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer ').",
+            "OAuth policy but still accepts its SAS-signed URL, so anyone holding the URL calls it without a token.",
             None,
         )
 
@@ -157,6 +163,11 @@ workflow_request_trigger_refuses_sas = ResourceValidationPolicy(
     "calls with a trigger condition that requires a Bearer Authorization header.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=check_sas_refused,
+    severity=Severity.HIGH,
+    remediation_steps="Add operationOptions 'IncludeAuthorizationHeadersInOutputs' to the Request trigger and the "
+    "trigger condition @startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer '), so calls signed "
+    "only with the SAS URL are refused.",
+    url=policy_url("workflow-request-trigger-refuses-sas"),
 )
 
 POLICIES = [workflow_request_trigger_refuses_sas]

@@ -16,6 +16,7 @@ FROZEN = {
     "DENY_WILDCARD_SOURCE_POLICY": "azure-jit-access:wildcard_policy:DenyWildcardSourcePolicy",
     "JIT_APPROVAL_WORKFLOW": "azure-jit-access:approval_workflow:JitApprovalWorkflow",
     "JIT_AUDIT_TRAIL": "azure-jit-access:audit:JitAuditTrail",
+    "EXISTING_VM_GUARD": "azure-jit-access:existing_vm:ExistingVmGuard",
 }
 
 

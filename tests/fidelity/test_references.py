@@ -47,3 +47,26 @@ def test_references_stay_small_and_are_all_described():
 )
 def test_signature_lines_become_arities(definition, arity):
     assert refresh._arity(definition) == arity
+
+
+def test_the_readme_types_table_and_pin_are_the_manifest_as_refresh_writes_them():
+    manifest = json.loads((ARM_SCHEMAS / "manifest.json").read_text())
+    readme = (REFERENCES / "README.md").read_text()
+    assert refresh.provenance_note(readme, manifest) == readme
+    assert f"commit `{manifest['commit']}` ({manifest['date'][:10]})" in readme
+    assert "| `azure-native:resources:DeploymentAtSubscriptionScope` | 2024-03-01 |" in readme
+
+
+def test_the_provenance_note_is_rewritten_from_the_manifest():
+    readme = (REFERENCES / "README.md").read_text()
+    manifest = {
+        "commit": "f" * 40,
+        "date": "2027-01-02T03:04:05+00:00",
+        "types": {"azure-native:network:LoadBalancer": {"apiVersion": "2030-01-01", "files": ["2030-01-01/N.json"]}},
+    }
+    note = refresh.provenance_note(readme, manifest)
+    assert f"commit `{'f' * 40}` (2027-01-02)" in note
+    assert "| `azure-native:network:LoadBalancer` | 2030-01-01 | `2030-01-01/N.json` |" in note
+    assert "azure-native:network:SecurityRule" not in note.split(refresh.TYPES_START)[1].split(refresh.TYPES_END)[0]
+    with pytest.raises(SystemExit):
+        refresh.provenance_note(readme.replace(refresh.TYPES_END, ""), manifest)

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from azure_jit_access.cli.main import main
+from jit_guardrails import all_policies
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PACK = Path(__file__).resolve().parents[2] / "policies"
 BAD = sorted(p for p in (FIXTURES / "bad_programs").iterdir() if p.is_dir())
 GOOD = sorted(p for p in (FIXTURES / "good_programs").iterdir() if p.is_dir())
+POLICIES = {policy.name: policy for policy in all_policies()}
 
 
 def preview(program: Path, tmp_path: Path) -> tuple[int, dict]:
@@ -44,6 +46,12 @@ def test_bad_program_fails_naming_the_right_policy(program, tmp_path):
     mandatory = {v["policy"] for v in report["violations"] if v["enforcement"] == "mandatory"}
     assert (status, mandatory) == (1, expected)
     assert all(v["pack"] == "azure-jit-guardrails" for v in report["violations"])
+    # The fix and the docs link are the policy's metadata, shown beside the message, never glued into it.
+    for violation in report["violations"]:
+        policy = POLICIES[violation["policy"]]
+        assert (violation["remediation"], violation["url"]) == (policy.remediation_steps, policy.url)
+        assert policy.remediation_steps[:40] not in violation["message"], violation["policy"]
+        assert "How to fix" not in violation["message"] and "docs/policies.md" not in violation["message"]
 
 
 def test_a_policy_that_opens_ssh_is_never_advised_to_be_enforced(tmp_path):

@@ -68,3 +68,50 @@ def test_stack_policies_say_not_applicable_when_the_stack_has_nothing_to_judge()
     assert err.value.reason == "no virtual machines in the stack"
     stack = [SyntheticResource(RULE, "r", {})]
     assert judge_stack([p for p in all_policies() if isinstance(p, StackValidationPolicy)], stack) == []
+
+
+ISSUE_16_RESOURCE_CHECKS = [
+    ("jit_guardrails.other_roads", "check_admin_rule", "not an AVNM security admin rule"),
+    (
+        "jit_guardrails.other_roads",
+        "check_firewall_dnat",
+        "not an Azure Firewall or a firewall policy rule collection group",
+    ),
+    ("jit_guardrails.templates", "check_deployment", "not an ARM template deployment"),
+    ("jit_guardrails.templates", "check_generic_resource", "not a generic resources.Resource"),
+    ("jit_guardrails.workflow_gaps", "check_sas_refused", "not a Logic App workflow"),
+]
+ISSUE_16_STACK_CHECKS = [
+    ("jit_guardrails.load_balancers", "check_public_management_nat", "no load balancer or inbound NAT rule"),
+    ("jit_guardrails.principals", "check_effective_permissions", "no role assignment"),
+    ("jit_guardrails.coverage", "check_jit_covers_management_ports", "no JIT network access policy"),
+    ("jit_guardrails.coverage", "check_subnet_single_owner", "no virtual network"),
+]
+
+
+@pytest.mark.parametrize(("module", "function", "reason"), ISSUE_16_RESOURCE_CHECKS)
+def test_issue_16_resource_policies_say_not_applicable_to_other_types(module, function, reason):
+    import importlib
+
+    from pulumi_policy import ResourceValidationArgs
+    from pulumi_policy.policy import _NotApplicableError
+
+    check = getattr(importlib.import_module(module), function)
+    rule = SyntheticResource(RULE, "r", {})
+    args = ResourceValidationArgs(rule.type, {}, rule.urn, rule.name, None, None, {})
+    with pytest.raises(_NotApplicableError) as err:
+        check(args, lambda message, urn=None: None)
+    assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(("module", "function", "reason"), ISSUE_16_STACK_CHECKS)
+def test_issue_16_stack_policies_say_not_applicable_without_their_resources(module, function, reason):
+    import importlib
+
+    from pulumi_policy import StackValidationArgs
+    from pulumi_policy.policy import _NotApplicableError
+
+    check = getattr(importlib.import_module(module), function)
+    with pytest.raises(_NotApplicableError) as err:
+        check(StackValidationArgs([], {}), lambda message, urn=None: None)
+    assert err.value.reason == f"{reason} in the stack"

@@ -170,8 +170,7 @@ def test_privileged_roles_for_service_principals_are_refused(judge, make, guid, 
             "mandatory",
             f"Role assignment 'workflow-contributor' gives {name} to a service "
             "principal (a managed identity or app) (11111111-1111-4111-8111-111111111111) at "
-            f"{RG}. An automation identity with {name} can open NSGs or grant itself access without JIT. "
-            "Assign the JIT requester role (or another narrow custom role) instead.",
+            f"{RG}. An automation identity with {name} can open NSGs or grant itself access without JIT.",
         )
     ]
 
@@ -181,7 +180,7 @@ def test_a_missing_principal_type_fails_closed(judge, make):
     assert (
         len(found) == 1
         and "principalType is not set" in found[0][2]
-        and found[0][2].endswith(", and set principal_type.")
+        and found[0][2].endswith("can open NSGs or grant itself access without JIT.")
     )
 
 

@@ -105,3 +105,12 @@ def test_unknown_backend_port_is_deferred(judge, make):
         inboundNatRules=[{"name": "x", "backendPort": UNKNOWN, "frontendIPConfiguration": frontend("public")}]
     )
     assert [level for _, level, _ in judge(make(LB, "lb", props), policy=POLICY)] == ["advisory"]
+
+
+def test_standalone_rule_beside_inline_rules_is_matched_to_its_load_balancer(judge, make):
+    # Regression: the inline-rule loop's counter once shadowed the load-balancer index the standalone rules use.
+    inline = {"name": "https", "frontendPort": 443, "backendPort": 443, "protocol": "Tcp"}
+    rule = {"loadBalancerName": "lb", "frontendPort": 53389, "backendPort": 3389, "protocol": "Tcp"}
+    found = judge(make(LB, "lb", balancer(inboundNatRules=[inline])), make(NAT, "rdp", rule), policy=POLICY)
+    assert [(p, level) for p, level, _ in found] == [(POLICY, "mandatory")]
+    assert found[0][2].startswith("Inbound NAT rule 'rdp' forwards a load balancer with public frontends")

@@ -1,6 +1,9 @@
 """The pack as a whole: what `policies/__main__.py` serves, per-policy levels and config, the docs table."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -71,6 +74,20 @@ def test_the_pack_is_self_contained():
         text = source.read_text()
         assert not re.search(r"^\s*(from|import) (components|jit_cli|azure_jit_access)\b", text, re.M), source
         assert len(text.splitlines()) < 300, f"{source} is too long to read top to bottom"
+
+
+def test_the_pack_type_checks_strictly_with_the_sdk_types(tmp_path):
+    # Typed with pulumi-policy's ResourceValidationArgs / StackValidationArgs / ReportViolation: a wrong type in a
+    # policy is a wrong verdict, so the pack (rules core included) stays clean under mypy --strict.
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path), "-p", "jit_guardrails"],
+        cwd=ROOT,
+        env={**os.environ, "MYPYPATH": str(ROOT / "policies")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_every_policy_explains_itself(pack):
@@ -145,6 +162,20 @@ def test_every_policy_carries_its_fix_severity_and_a_docs_anchor_that_exists(pac
         base, _, anchor = policy.url.partition("#")
         assert base == "https://github.com/azure-jit-access/azure-jit-access/blob/main/docs/policies.md"
         assert anchor == policy.name and anchor in anchors, policy.name
+
+
+def test_each_policy_has_one_reference_section_that_states_its_metadata(pack):
+    docs = (ROOT / "docs" / "policies.md").read_text()
+    headings = [github_anchor(m.group(1)) for m in re.finditer(r"^#{2,4} (.+)$", docs, re.M)]
+    assert len(headings) == len(set(headings)), "duplicate headings make GitHub number the anchors"
+    sections = dict(re.findall(r"^### ([a-z0-9-]+)\n\n(.*?)(?=^##)", docs + "##", re.M | re.S))
+    for policy in pack.policies:
+        section = sections[policy.name]
+        kind = "stack" if isinstance(policy, StackValidationPolicy) else "resource"
+        assert section.startswith(policy.description + "\n\n"), policy.name
+        level = f"Default level: {DEFAULT_LEVELS[policy.name]}. Severity: {policy.severity.value}. Kind: {kind} policy."
+        assert level in section, policy.name
+        assert f"How to fix: {policy.remediation_steps}" in section, policy.name
 
 
 def test_jit_preview_shows_the_fix_and_the_link_from_policy_metadata_not_in_the_message(pack):

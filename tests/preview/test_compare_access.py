@@ -8,9 +8,9 @@ Facts relied on (AZURE_FACTS.md): JIT's only authorisation is RBAC on
 import copy
 
 from azure_jit_access.cli.preview.access import address_count, addresses_not_in, networks, summarize
-from azure_jit_access.cli.preview.access_builtin_roles import BUILTIN_ROLES
 from azure_jit_access.cli.preview.access_delta import access_delta
 from azure_jit_access.cli.preview.arm_state import stable_guid
+from azure_jit_access.rules.permissions import BUILT_IN_ROLES
 
 SUB = "/subscriptions/00000000-0000-4000-8000-000000000001"
 RG = f"{SUB}/resourceGroups/rg"
@@ -287,20 +287,24 @@ def test_built_in_roles_grant_initiate_as_their_published_permissions_say():
     # Contributor hold `*`, Security Admin `Microsoft.Security/*`; Reader `*/read`, Network Contributor
     # `Microsoft.Network/*`.
     grants = {}
-    for guid in BUILTIN_ROLES:
+    for guid in BUILT_IN_ROLES:
         doc = {
             "resources": [
                 policy([("vm-a", [22])]),
                 assign("x", "g", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
             ]
         }
-        grants[BUILTIN_ROLES[guid][0]] = summarize(doc)[0].mode == "direct"
+        grants[BUILT_IN_ROLES[guid].name] = summarize(doc)[0].mode == "direct"
     assert grants == {
         "Owner": True,
         "Contributor": True,
         "Security Admin": True,
         "Reader": False,
         "Network Contributor": False,
+        "Monitoring Metrics Publisher": False,
+        "User Access Administrator": False,
+        "Role Based Access Control Administrator": False,
+        "Virtual Machine Contributor": False,
     }
 
 

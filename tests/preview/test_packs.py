@@ -66,6 +66,18 @@ def test_resolve_config_applies_schema_defaults_and_validates(pack_dir):
         resolve_config(pack, {"all": "strict"})
 
 
+def test_a_misspelt_policy_property_is_refused_with_the_closest_name(pack_dir):
+    pack = load_pack(pack_dir)
+    with pytest.raises(
+        PackError, match="'stack-size' sets unknown property 'maxResource'; did you mean 'maxResources'"
+    ):
+        resolve_config(pack, {"stack-size": {"maxResource": 10}})
+    with pytest.raises(PackError, match="'stack-size' sets unknown property 'limit'; its properties are maxResources"):
+        resolve_config(pack, {"stack-size": {"limit": 10}})
+    with pytest.raises(PackError, match="'no-inline-rules' sets 'strict', but the policy takes no properties"):
+        resolve_config(pack, {"no-inline-rules": {"enforcementLevel": "mandatory", "strict": True}})
+
+
 def test_a_folder_without_a_pack_is_an_error(tmp_path):
     with pytest.raises(PackError, match="no __main__.py"):
         load_pack(tmp_path)

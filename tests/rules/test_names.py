@@ -6,7 +6,9 @@ that triple. The expected GUIDs are the dev stack's (`jit preview --stack dev`):
 role assignments.
 """
 
-from azure_jit_access.rules.names import role_assignment_name, role_definition_name
+import re
+
+from azure_jit_access.rules.names import owned_name, owner_label, role_assignment_name, role_definition_name
 
 SUB = "/subscriptions/00000000-0000-4000-8000-000000000001"
 RG = f"{SUB}/resourceGroups/rg-jit-dev"
@@ -28,3 +30,23 @@ def test_names_ignore_the_case_of_ids_but_not_what_they_name():
         role_assignment_name(RG, ROLE, "22222222-2222-2222-2222-222222222222"),
     }
     assert role_assignment_name(RG, ROLE, GROUP) not in others and len(others) == 3
+
+
+# Policy assignment names: at most 24 characters at management-group scope (InvalidPolicyAssignmentName, "must not
+# exceed '24' characters", Azure/azure-cli#10176) and the REST pattern ^[^<>*%&:\?.+/]*[^<>*%&:\?.+/ ]+$
+# (Policy Assignments - Create, api-version 2023-04-01).
+ASSIGNMENT_NAME = re.compile(r"^[^<>*%&:\\?.+/]*[^<>*%&:\\?.+/ ]+$")
+
+
+def test_owned_names_differ_per_owning_stack_and_are_stable():
+    a = owned_name("deny-wildcard-nsg", owner_label("azure-jit-access", "platform"))
+    b = owned_name("deny-wildcard-nsg", owner_label("azure-jit-access", "platform-eu"))
+    assert a != b and a == owned_name("deny-wildcard-nsg", "AZURE-JIT-ACCESS-PLATFORM")
+    assert a.startswith("deny-wildcard-nsg-") and len(a) == 24
+
+
+def test_owned_names_fit_a_management_group_assignment():
+    for base in ("deny-wildcard-nsg", "deny-wildcard-jit", "audit-jit-mgmt-ports", "x" * 60):
+        name = owned_name(base, "azure-jit-access-platform")
+        assert len(name) <= 24 and ASSIGNMENT_NAME.fullmatch(name), name
+    assert len(owned_name("jit-audit", "p-s", 64)) == len("jit-audit") + 7

@@ -21,3 +21,19 @@ def role_definition_name(scope: str, role_name: str) -> str:
 def role_assignment_name(scope: str, role_definition_guid: str, principal_id: str) -> str:
     """A role assignment's name: one per (scope, role definition GUID, principal), as Azure's uniqueness rule."""
     return str(uuid.uuid5(ROLE_NAMESPACE, f"assignment|{scope.lower()}|{role_definition_guid}|{principal_id.lower()}"))
+
+
+def owner_label(project: str, stack: str) -> str:
+    """The owning stack as one lowercase word, `project-stack`: the seed of every name a stack owns alone."""
+    return f"{project}-{stack}".lower()
+
+
+def owned_name(base: str, owner: str, max_length: int = 24) -> str:
+    """`base` made unique per owning stack: `base-<6 hex of the owner>`, cut to `max_length`.
+
+    Subscription- and tenant-scoped names (policy assignments, diagnostic settings) are shared by every stack
+    deployed there; a fixed name makes the second stack overwrite or collide with the first. 24 characters
+    is the shortest limit among them (a policy assignment name at management-group scope).
+    """
+    suffix = "-" + uuid.uuid5(ROLE_NAMESPACE, f"owner|{owner.lower()}").hex[:6]
+    return base[: max_length - len(suffix)].rstrip("-") + suffix

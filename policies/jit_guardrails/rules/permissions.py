@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .roles import INITIATE_ACTION, action_matches
 
@@ -236,7 +237,7 @@ class PermissionModel:
         return False
 
 
-def blocks_from_permissions(permissions: Sequence[Mapping]) -> tuple[PermissionBlock, ...]:
+def blocks_from_permissions(permissions: Sequence[Mapping[str, Any]]) -> tuple[PermissionBlock, ...]:
     """Permission blocks from a role definition's `permissions` list (camelCase, as ARM and Pulumi write it)."""
     blocks = []
     for block in permissions:
