@@ -29,8 +29,11 @@ preview: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
+## ruff, then mypy over the installed package layout (scripts/typecheck.py: strict on the rules core and the pack).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/typecheck.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/fleet.py

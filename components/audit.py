@@ -79,13 +79,22 @@ class JitAuditTrailArgs:
 
 
 @dataclass(frozen=True)
+class ExistingWorkspace:
+    """A Log Analytics workspace the trail uses instead of creating one."""
+
+    id: str
+    resource_group: str
+    name: str
+
+
+@dataclass(frozen=True)
 class AuditSettings:
     """Validated `JitAuditTrailArgs`."""
 
     alert_emails: tuple[str, ...]
     retention_in_days: int | None
-    workspace_resource_group: str | None
-    workspace_name: str | None
+    existing_workspace: ExistingWorkspace | None
+    """Parsed from `existing_workspace_id`; None when the trail creates its workspace."""
     frequency_minutes: int
     window_minutes: int
     requester_role_guid: str | None
@@ -125,7 +134,7 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
         if email.strip().lower() in (s.lower() for s in seen):
             raise ValueError(f"alert_emails[{index}]: '{email}' is listed twice")
         seen.append(email.strip())
-    workspace_rg = workspace_name = None
+    existing: ExistingWorkspace | None = None
     retention = args.retention_in_days
     if args.existing_workspace_id is not None:
         match = _WORKSPACE_ID.match(str(args.existing_workspace_id).strip())
@@ -140,7 +149,7 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
                 "retention_in_days: only applies to a workspace this component creates; set the "
                 "retention of the existing workspace where it is managed, or drop existing_workspace_id"
             )
-        workspace_rg, workspace_name = match["rg"], match["name"]
+        existing = ExistingWorkspace(id=match.group(0), resource_group=match["rg"], name=match["name"])
     else:
         retention = DEFAULT_RETENTION_DAYS if retention is None else retention
         if (
@@ -170,8 +179,7 @@ def resolve_audit_settings(args: JitAuditTrailArgs) -> AuditSettings:
     return AuditSettings(
         alert_emails=tuple(seen),
         retention_in_days=retention,
-        workspace_resource_group=workspace_rg,
-        workspace_name=workspace_name,
+        existing_workspace=existing,
         frequency_minutes=frequency,
         window_minutes=window,
         requester_role_guid=role,
@@ -212,7 +220,8 @@ class JitAuditTrail(pulumi.ComponentResource):
         self._args = args
         tags = settings.tags or None
         child = pulumi.ResourceOptions(parent=self)
-        if args.existing_workspace_id is None:
+        existing = settings.existing_workspace
+        if existing is None:
             workspace = operationalinsights.Workspace(
                 f"{name}-workspace",
                 resource_group_name=args.resource_group_name,
@@ -230,9 +239,9 @@ class JitAuditTrail(pulumi.ComponentResource):
             workspace_rg: pulumi.Input[str] = args.resource_group_name
             workspace_name: pulumi.Input[str] = workspace.name
         else:
-            self.workspace_id = pulumi.Output.from_input(args.existing_workspace_id.strip())
+            self.workspace_id = pulumi.Output.from_input(existing.id)
             self.workspace_customer_id = None
-            workspace_rg, workspace_name = settings.workspace_resource_group, settings.workspace_name
+            workspace_rg, workspace_name = existing.resource_group, existing.name
 
         if args.export_activity_log:
             monitor.SubscriptionDiagnosticSetting(

@@ -157,7 +157,7 @@ def create_decision_ingestion(
         tags=dict(tags) if tags else None,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[table]),
     )
-    ingestion_url = endpoint.logs_ingestion.apply(lambda logs: logs.endpoint if logs else None)
+    ingestion_url = endpoint.logs_ingestion.apply(_ingestion_url)
     return DecisionIngestion(
         table=table,
         endpoint=endpoint,
@@ -165,6 +165,14 @@ def create_decision_ingestion(
         logs_ingestion_endpoint=ingestion_url,
         rule_immutable_id=rule.immutable_id,
     )
+
+
+def _ingestion_url(logs: monitor.outputs.DataCollectionEndpointResponseLogsIngestion | None) -> str:
+    """The endpoint's logs ingestion URL, which Azure returns for every data collection endpoint it creates."""
+    if logs is None or not logs.endpoint:
+        # Fail here rather than let the approval workflow post its audit records to a URL starting "None/".
+        raise ValueError("the data collection endpoint returned no logsIngestion.endpoint to send audit records to")
+    return logs.endpoint
 
 
 def grant_ingestion(

@@ -96,7 +96,8 @@ class BastionAccess(pulumi.ComponentResource):
     """The Bastion subnet prefix, known at construction: the JIT policy's source in Bastion mode."""
     subnet_id: pulumi.Output[str]
     bastion_host_id: pulumi.Output[str]
-    public_ip_address: pulumi.Output[str]
+    public_ip_address: pulumi.Output[str | None]
+    """The Bastion public IP (Azure allocates the static address on creation; the SDK types it optional)."""
 
     def __init__(self, name: str, args: BastionAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         prefix = validate_bastion_args(args)  # before anything is registered

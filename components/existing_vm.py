@@ -112,9 +112,9 @@ def deny_ports_by_nsg(vms: Sequence[ResolvedExistingVm]) -> dict[str, tuple[str,
             written, ports = by_nsg.setdefault(nsg_id.lower(), (nsg_id, set()))
             ports.update(vm.ports)
     result = {key: (written, sorted(ports)) for key, (written, ports) in by_nsg.items()}
-    for written, ports in result.values():
-        if DENY_PRIORITY_BASE + len(ports) - 1 > DENY_PRIORITY_MAX:
-            raise ValueError(f"{written}: {len(ports)} management ports do not fit priorities 4000-4095")
+    for written, sorted_ports in result.values():
+        if DENY_PRIORITY_BASE + len(sorted_ports) - 1 > DENY_PRIORITY_MAX:
+            raise ValueError(f"{written}: {len(sorted_ports)} management ports do not fit priorities 4000-4095")
     return result
 
 

@@ -180,10 +180,14 @@ def _resolve_ports(
     else:
         if isinstance(entry.ports, (str, bytes)):
             raise ValueError(f"{where}.ports: expected a list of ports, got {entry.ports!r}")
-        rules = [JitPortRule(p) if isinstance(p, int) and not isinstance(p, bool) else p for p in entry.ports]
-        for position, rule in enumerate(rules):
-            if not isinstance(rule, JitPortRule):
-                raise ValueError(f"{where}.ports[{position}]: {rule!r} is not a port number or JitPortRule")
+        rules = []
+        for position, port in enumerate(entry.ports):
+            if isinstance(port, int) and not isinstance(port, bool):
+                rules.append(JitPortRule(port))
+            elif isinstance(port, JitPortRule):
+                rules.append(port)
+            else:
+                raise ValueError(f"{where}.ports[{position}]: {port!r} is not a port number or JitPortRule")
     if not rules:
         raise ValueError(f"{where}.ports: at least one port is required")
     numbers = validation.validate_ports([getattr(r, "number", r) for r in rules], f"{where}.ports")

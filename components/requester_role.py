@@ -62,9 +62,12 @@ def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: 
             "/subscriptions/<guid>/resourceGroups/<name>, where the protected VMs live"
         )
     cleaned: list[str] = []
+    subscriptions: set[str] = set()
     for scope in scopes:
         text = scope.strip().rstrip("/") if isinstance(scope, str) else ""
-        if _RESOURCE_GROUP.fullmatch(text) or (allow_subscription_scope and _SUBSCRIPTION.fullmatch(text)):
+        match = _RESOURCE_GROUP.fullmatch(text) or (_SUBSCRIPTION.fullmatch(text) if allow_subscription_scope else None)
+        if match:
+            subscriptions.add(match["subscription"].lower())
             if text.lower() not in (c.lower() for c in cleaned):
                 cleaned.append(text)
             continue
@@ -77,7 +80,6 @@ def validate_assignable_scopes(scopes: Sequence[str], allow_subscription_scope: 
             f"assignable scope {scope!r} must be a resource group id "
             f"/subscriptions/<guid>/resourceGroups/<name>; never '/' or a management group{hint}"
         )
-    subscriptions = {_SUBSCRIPTION.match(scope)["subscription"].lower() for scope in cleaned}
     if len(subscriptions) > 1:
         raise ValueError(
             f"assignable_scopes span subscriptions {sorted(subscriptions)}; create one "

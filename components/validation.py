@@ -309,12 +309,15 @@ def validate_subscription_id(value: object, field: str = "subscription_id") -> s
 
 def validate_cidr(value: object, field: str, max_prefix_length: int | None = None) -> str:
     """A CIDR network with no host bits set, optionally at least as large as /max_prefix_length."""
+    not_a_cidr = f"{field}: {value!r} is not a CIDR network such as '10.20.1.0/24'"
+    if not isinstance(value, str):
+        raise ValueError(not_a_cidr)
     try:
-        network = ipaddress.ip_network(str(value).strip(), strict=True) if isinstance(value, str) else None
+        network = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as err:
         raise ValueError(f"{field}: {value!r} is not a valid CIDR network ({err})") from None
-    if network is None or "/" not in value:
-        raise ValueError(f"{field}: {value!r} is not a CIDR network such as '10.20.1.0/24'")
+    if "/" not in value:
+        raise ValueError(not_a_cidr)
     if max_prefix_length is not None and network.prefixlen > max_prefix_length:
         raise ValueError(f"{field}: '{value}' is a /{network.prefixlen}; it must be /{max_prefix_length} or larger")
     return str(network)

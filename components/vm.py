@@ -174,7 +174,8 @@ class JitProtectedVm(pulumi.ComponentResource):
     nsg_id: pulumi.Output[str]
     nsg_name: pulumi.Output[str]
     private_ip_address: pulumi.Output[str]
-    public_ip_address: pulumi.Output[str] | None
+    public_ip_address: pulumi.Output[str | None] | None
+    """None without a public IP (Bastion mode); the SDK types the allocated address optional."""
     admin_password: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: JitProtectedVmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -329,7 +330,7 @@ class JitProtectedVm(pulumi.ComponentResource):
         self.management_ports = pulumi.Output.from_input(list(settings.management_ports))
         self.nsg_id = nsg.id
         self.nsg_name = nsg.name
-        self.private_ip_address = nic.ip_configurations.apply(lambda c: (c or [{}])[0].private_ip_address)
+        self.private_ip_address = nic.ip_configurations.apply(_private_ip_address)
         self.public_ip_address = pip.ip_address if pip else None
         self.admin_password = pulumi.Output.secret(password.result) if password else None
         self.register_outputs(
@@ -346,6 +347,8 @@ class JitProtectedVm(pulumi.ComponentResource):
     @staticmethod
     def _os_profile(settings: VmSettings, password: random.RandomPassword | None) -> compute.OSProfileArgs:
         if settings.os_type == "windows":
+            if password is None:
+                raise ValueError("os_type 'windows': a windows VM logs in with a generated password; none was given")
             return compute.OSProfileArgs(
                 computer_name=settings.computer_name,
                 admin_username=settings.admin_username,
@@ -370,3 +373,10 @@ class JitProtectedVm(pulumi.ComponentResource):
                 ),
             ),
         )
+
+
+def _private_ip_address(configs: Sequence[network.outputs.NetworkInterfaceIPConfigurationResponse] | None) -> str:
+    """The NIC's private IP: Azure allocates one to its only IP configuration when it creates the NIC."""
+    if not configs or not configs[0].private_ip_address:
+        raise ValueError("the network interface returned no private IP address in ipConfigurations[0]")
+    return configs[0].private_ip_address

@@ -422,19 +422,33 @@ class DenyWildcardSourcePolicy(pulumi.ComponentResource):
         rule: dict[str, Any],
         parameters: dict[str, Any],
     ) -> pulumi.CustomResource:
-        common = dict(
-            policy_definition_name=policy_definition_guid(scope.definition_scope, kind),
+        # Passed by name to both constructors, never splatted: a `**dict` switches off the SDK's typed arguments.
+        name = policy_definition_guid(scope.definition_scope, kind)
+        metadata = {"category": category}
+        parameter_args = _parameter_args(parameters)
+        if scope.kind == "managementGroup":
+            return authorization.PolicyDefinitionAtManagementGroup(
+                resource_name,
+                management_group_id=scope.management_group_id,
+                policy_definition_name=name,
+                policy_type="Custom",
+                mode="All",
+                display_name=display_name,
+                description=description,
+                metadata=metadata,
+                policy_rule=rule,
+                parameters=parameter_args,
+                opts=opts,
+            )
+        return authorization.PolicyDefinition(
+            resource_name,
+            policy_definition_name=name,
             policy_type="Custom",
             mode="All",
             display_name=display_name,
             description=description,
-            metadata={"category": category},
+            metadata=metadata,
             policy_rule=rule,
-            parameters=_parameter_args(parameters),
+            parameters=parameter_args,
             opts=opts,
         )
-        if scope.kind == "managementGroup":
-            return authorization.PolicyDefinitionAtManagementGroup(
-                resource_name, management_group_id=scope.management_group_id, **common
-            )
-        return authorization.PolicyDefinition(resource_name, **common)

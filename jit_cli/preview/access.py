@@ -11,8 +11,9 @@ program does (access is granted outside it).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from azure_jit_access.cli.preview.access_nsg import StandingRule, standing_for, standing_rules
 from azure_jit_access.cli.preview.arm_state import stable_guid
@@ -80,9 +81,13 @@ class PortAccess:
         return [r for r in self.requesters if r.workflow is None]
 
 
-def networks(prefixes: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_N = TypeVar("_N", ipaddress.IPv4Network, ipaddress.IPv6Network)
+
+
+def networks(prefixes: list[str]) -> list[Network] | None:
     """The prefixes as networks, or None when one is not an address range (`*`, a service tag, unknown)."""
-    nets = []
+    nets: list[Network] = []
     for prefix in prefixes:
         try:
             nets.append(ipaddress.ip_network(str(prefix).strip(), strict=False))
@@ -91,23 +96,31 @@ def networks(prefixes: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6
     return nets
 
 
-def address_count(nets: list) -> int:
+def _by_version(nets: Sequence[Network]) -> tuple[list[ipaddress.IPv4Network], list[ipaddress.IPv6Network]]:
+    v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
+    return v4, v6
+
+
+def address_count(nets: Sequence[Network]) -> int:
     """Distinct addresses in the networks (overlaps counted once)."""
-    total = 0
-    for version in (4, 6):
-        total += sum(n.num_addresses for n in ipaddress.collapse_addresses(n for n in nets if n.version == version))
-    return total
+    v4, v6 = _by_version(nets)
+    return _not_covered(v4, []) + _not_covered(v6, [])
 
 
-def addresses_not_in(nets: list, others: list) -> int:
+def addresses_not_in(nets: Sequence[Network], others: Sequence[Network]) -> int:
     """How many addresses of `nets` no network of `others` covers."""
-    pieces = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4)) + list(
-        ipaddress.collapse_addresses(n for n in nets if n.version == 6)
-    )
+    (v4, v6), (other_v4, other_v6) = _by_version(nets), _by_version(others)
+    return _not_covered(v4, other_v4) + _not_covered(v6, other_v6)
+
+
+def _not_covered(nets: list[_N], others: list[_N]) -> int:
+    """Addresses of `nets` (one IP version) outside every network of `others` (the same version)."""
+    pieces = list(ipaddress.collapse_addresses(nets))
     for other in others:
-        remaining = []
+        remaining: list[_N] = []
         for piece in pieces:
-            if piece.version != other.version or not piece.overlaps(other):
+            if not piece.overlaps(other):
                 remaining.append(piece)
             elif not piece.subnet_of(other):
                 remaining += list(piece.address_exclude(other))
@@ -160,7 +173,9 @@ def _find_approvers(value: Any, parameters: dict[str, Any]) -> list[str]:
         return [a for item in value for a in _find_approvers(item, parameters)]
     if not isinstance(value, dict):
         return []
-    inputs = value.get("inputs") if isinstance(value.get("inputs"), dict) else {}
+    inputs = value.get("inputs")
+    if not isinstance(inputs, dict):
+        inputs = {}
     if str(inputs.get("path", "")).startswith("/approvalmail"):
         to = str(((inputs.get("body") or {}).get("Message") or {}).get("To", ""))
         for name, param in parameters.items():

@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import isodate
-
 from azure_jit_access.cli.preview.access import PortAccess, addresses_not_in, networks
+from azure_jit_access.rules.durations import parse_duration
 
 
 @dataclass
@@ -44,9 +43,10 @@ def describe_port(port: PortAccess) -> str:
 
 
 def _seconds(duration: str) -> float | None:
+    """The cap in seconds, or None for a value JIT would refuse (the change is then reported as wider)."""
     try:
-        return isodate.parse_duration(duration).total_seconds()
-    except (isodate.ISO8601Error, ValueError, TypeError):
+        return parse_duration(duration).total_seconds()
+    except ValueError:
         return None
 
 
@@ -59,6 +59,7 @@ def _source_changes(old: PortAccess, new: PortAccess) -> list[tuple[bool, str]]:
         # Without address arithmetic, anything but a pure removal may widen: say so rather than guess.
         wider = not old.any_source and (new.any_source or not set(new.sources) <= set(old.sources))
         return [(wider, f"{text} ({new.count_text()})")]
+    net_of = dict(zip(old.sources, old_nets, strict=True)) | dict(zip(new.sources, new_nets, strict=True))
     added = [s for s in new.sources if s not in old.sources]
     removed = [s for s in old.sources if s not in new.sources]
     gained, lost = addresses_not_in(new_nets, old_nets), addresses_not_in(old_nets, new_nets)
@@ -66,17 +67,17 @@ def _source_changes(old: PortAccess, new: PortAccess) -> list[tuple[bool, str]]:
     if gained:
         parts = []
         for prefix in added:
-            inner = [r for r in removed if addresses_not_in(networks([r]), networks([prefix])) == 0]
-            if addresses_not_in(networks([prefix]), old_nets) == 0:
+            inner = [r for r in removed if addresses_not_in([net_of[r]], [net_of[prefix]]) == 0]
+            if addresses_not_in([net_of[prefix]], old_nets) == 0:
                 continue  # already reachable: not a widening
             parts.append(f"{', '.join(inner)} widened to {prefix}" if inner else f"{prefix} added")
         changes.append((True, f"{'; '.join(parts)} (+{gained} addresses)"))
     if lost:
         parts = []
         for prefix in removed:
-            if addresses_not_in(networks([prefix]), new_nets) == 0:
+            if addresses_not_in([net_of[prefix]], new_nets) == 0:
                 continue  # still reachable through another prefix
-            inner = [a for a in added if addresses_not_in(networks([a]), networks([prefix])) == 0]
+            inner = [a for a in added if addresses_not_in([net_of[a]], [net_of[prefix]]) == 0]
             parts.append(f"{prefix} narrowed to {', '.join(inner)}" if inner else f"{prefix} removed")
         changes.append((False, f"{'; '.join(parts)} (-{lost} addresses)"))
     return changes

@@ -246,7 +246,9 @@ def _unflatten(value: Any, schema: dict, root: dict, files: dict, path: tuple, i
             moved[key] = item
     if moved:
         inserted.add((*path, "properties"))
-        inner = out.get("properties") if isinstance(out.get("properties"), dict) else {}
+        inner = out.get("properties")
+        if not isinstance(inner, dict):
+            inner = {}
         out["properties"] = {
             **inner,
             **_unflatten(moved, props["properties"], root, files, (*path, "properties"), inserted),

@@ -104,9 +104,9 @@ class _Drawing:
                 self._draw_one(urn, indent)
             rest = urns[SIBLINGS_SHOWN:]
             if rest:
-                inner = sum(len(self.subtree(u)) for u in rest)
+                resources = sum(len(self.subtree(u)) for u in rest)
                 what = f"{SYMBOL[kind]} {len(rest)} more {short_type(type_)}" + (
-                    f" ({inner} resources)" if inner > len(rest) else ""
+                    f" ({resources} resources)" if resources > len(rest) else ""
                 )
                 self._draw_leaf(rest, f"{what}", kind, indent)
         if unchanged:

@@ -16,6 +16,7 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,14 +67,16 @@ def _pack_context(pack_dir: Path):
     before = set(sys.modules)
     old_cwd = os.getcwd()
     originals = (pulumi_policy.PolicyPack, pulumi_policy.policy.PolicyPack)
-    pulumi_policy.PolicyPack = _capture
-    pulumi_policy.policy.PolicyPack = _capture
+    # Deliberate monkeypatching: the pack's `PolicyPack(...)` call must stop the pack instead of serving it
+    # (the real constructor blocks on a gRPC server), so the class is swapped for a function while it runs.
+    pulumi_policy.PolicyPack = _capture  # type: ignore[misc, assignment]
+    pulumi_policy.policy.PolicyPack = _capture  # type: ignore[misc, assignment]
     sys.path.insert(0, str(pack_dir))
     os.chdir(pack_dir)
     try:
         yield
     finally:
-        pulumi_policy.PolicyPack, pulumi_policy.policy.PolicyPack = originals
+        pulumi_policy.PolicyPack, pulumi_policy.policy.PolicyPack = originals  # type: ignore[misc]  # the swap back
         os.chdir(old_cwd)
         with contextlib.suppress(ValueError):
             sys.path.remove(str(pack_dir))
@@ -235,7 +238,7 @@ def _analyzer(pack: LoadedPack, resolved: dict[str, tuple[str, dict]], limits: A
 def evaluate_packs(
     packs: list[LoadedPack],
     resources: list[Resource] | PreviewResult,
-    config: dict[str, Any] | list[dict[str, Any] | None] | None = None,
+    config: dict[str, Any] | Sequence[dict[str, Any] | None] | None = None,
     wire_inputs: dict[str, dict] | None = None,
     *,
     stack_tags: dict[str, str] | None = None,
@@ -259,7 +262,7 @@ def evaluate_packs(
         if resources:
             parts = resources[0].urn.split("::")
             result.stack, result.project = parts[0].rsplit(":", 1)[-1], parts[1]
-    configs = config if isinstance(config, list) else [config] * len(packs)
+    configs = config if isinstance(config, Sequence) else [config] * len(packs)
     analyzers = []
     for pack, pack_config in zip(packs, configs, strict=True):
         servicer, proto = _analyzer(pack, resolve_config(pack, pack_config), limits)

@@ -148,14 +148,14 @@ def load_project(program_dir: Path, stack: str, overrides: list[str] | None = No
     secrets: set[str] = set()
     _project_defaults(project_doc.get("config"), project, project_file, config, secrets)
 
-    stack_file = program_dir / f"Pulumi.{stack}.yaml"
-    if stack_file.is_file():
-        stack_doc = _load_yaml(stack_file) or {}
+    stack_path = program_dir / f"Pulumi.{stack}.yaml"
+    stack_file: Path | None = None
+    if stack_path.is_file():
+        stack_doc = _load_yaml(stack_path) or {}
         if not isinstance(stack_doc, dict):
-            raise ConfigError(f"{stack_file}: expected a mapping with a `config` section")
-        _apply_values(stack_doc.get("config"), project, stack_file, config, secrets)
-    else:
-        stack_file = None
+            raise ConfigError(f"{stack_path}: expected a mapping with a `config` section")
+        _apply_values(stack_doc.get("config"), project, stack_path, config, secrets)
+        stack_file = stack_path
 
     for item in overrides or []:
         key, sep, value = item.partition("=")

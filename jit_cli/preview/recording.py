@@ -40,9 +40,12 @@ class ArmMocks(Mocks):
         self.subscription_id = subscription_id
         self.tenant_id = tenant_id
 
-    def call(self, args: MockCallArgs) -> dict:
-        """Answer an invoke with its result type's fields (camelCase, what the SDK maps back to snake_case)."""
-        return invokes.answer(args.token, dict(args.args), self.subscription_id, self.tenant_id)
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Answer an invoke with its result type's fields (camelCase, what the SDK maps back to snake_case).
+
+        No check failures: an empty list, not None, which the SDK's mock monitor would try to iterate.
+        """
+        return invokes.answer(args.token, dict(args.args), self.subscription_id, self.tenant_id), []
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         """Answer a read (`Resource.get`): echo the state with the given id."""

@@ -201,7 +201,7 @@ def render_text(result: PreviewResult, changes: Changes | None = None) -> str:
             continue
         lines += ["", f"Policy violations ({level}):"]
         for violation in group:
-            where = names.get(violation.urn, violation.urn)
+            where = names.get(violation.urn, violation.urn or "(stack)")
             lines.append(f"    [{level}] {violation.pack} {violation.policy}  ({where})")
             lines += [f"        {line}" for line in violation.message.splitlines()]
             doc = result.policy_docs.get(f"{violation.pack}/{violation.policy}")

@@ -22,14 +22,28 @@ import functools
 import importlib.metadata
 import sys
 import sysconfig
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pulumi.runtime import settings
+
+if TYPE_CHECKING:
+    from pulumi.runtime.proto import source_pb2
 
 TESTED_VERSIONS = ((3, 272, 0), (3, 273, 0))
 """[lowest, highest) pulumi SDK versions whose private functions these patches were checked against."""
 
-_ORIGINALS: dict[str, object] = {}
+
+class _Originals(TypedDict, total=False):
+    """The SDK's own functions, kept to put back."""
+
+    wait_for_rpcs: Callable[..., Coroutine[Any, Any, None]]
+    _get_stack_trace: Callable[[], source_pb2.StackTrace]
+
+
+_ORIGINALS: _Originals = {}
 _LIBRARY_DIRS = tuple(
     {str(Path(p).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib") if (p := sysconfig.get_path(key))}
 )
@@ -114,7 +128,7 @@ def program_position() -> tuple[str, int] | None:
     root = _source_root[0]
     fallback = None
     constructing = None
-    frame = sys._getframe(2)  # skip this function and its caller in this module
+    frame: FrameType | None = sys._getframe(2)  # skip this function and its caller in this module
     while frame is not None:
         code = frame.f_code
         filename = code.co_filename

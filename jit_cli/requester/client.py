@@ -14,9 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure_jit_access.cli.requester.transport import NetworkLimits
+
+if TYPE_CHECKING:
+    from azure.core.rest import HttpRequest, HttpResponse
+    from azure.mgmt.core import ARMPipelineClient
 
 JIT_API_VERSION = "2020-01-01"
 ENDPOINT_ENV = "JIT_ARM_ENDPOINT"
@@ -189,7 +193,7 @@ class ArmReader:
 
         limits = limits or NetworkLimits()
         self._base_url = connection.endpoint
-        self._client = ARMPipelineClient(
+        self._client: ARMPipelineClient[HttpRequest, HttpResponse] = ARMPipelineClient(
             base_url=connection.endpoint,
             policies=[
                 policies.HeadersPolicy(),

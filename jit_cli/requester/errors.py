@@ -127,7 +127,8 @@ def describe_azure_error(error: Any, *, doing: str, scope: str) -> str:
         )
     if status == 403:
         action = _ACTION.search(message)
-        where = _scope_words(_SCOPE.search(message).group(1)) if _SCOPE.search(message) else _scope_words(scope)
+        named = _SCOPE.search(message)
+        where = _scope_words(named.group(1) if named else scope)
         needed = f" ({action.group(1)})" if action else ""
         narrower = (
             "; if your role is on one resource group, pass --resource-group" if where.startswith("subscription") else ""

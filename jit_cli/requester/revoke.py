@@ -76,11 +76,13 @@ def _revoke(args: Any, runtime: Runtime) -> int:
         runtime.out.write(f"No active JIT access to port {args.port} on {target.vm_name}; nothing to revoke.\n")
         return EXIT_OK
     _check_ownership(session, active, args.force)
-    latest = max(active, key=lambda row: row.end)
+    # Every active row has an end time (`RequestRow.active` requires one), so `ending` lists them all.
+    ending = [(row.end, row) for row in active if row.end is not None]
+    latest_end, latest = max(ending, key=lambda pair: pair[0])
     end = now + MIN_REQUEST
-    if latest.end <= end:
+    if latest_end <= end:
         runtime.out.write(
-            f"The access to port {args.port} on {target.vm_name} ends at {utc_text(latest.end)}, sooner than a "
+            f"The access to port {args.port} on {target.vm_name} ends at {utc_text(latest_end)}, sooner than a "
             "replacement could end it (JIT grants at least 5 minutes); nothing done.\n"
         )
         return EXIT_OK
@@ -90,12 +92,12 @@ def _revoke(args: Any, runtime: Runtime) -> int:
     session.initiate(target, args.port, source, end, reason)
     runtime.out.write(
         f"Replaced the access of {who} to port {args.port} on {target.vm_name} (from {latest.source}, "
-        f"until {utc_text(latest.end)}) with a request for {source} ending at {utc_text(end)}.\n"
+        f"until {utc_text(latest_end)}) with a request for {source} ending at {utc_text(end)}.\n"
     )
     if source != HARMLESS_SOURCE:
         runtime.out.write(
             f"The policy only allows listed sources, so the port stays open for {source} until {utc_text(end)} "
-            f"({format_human_duration(MIN_REQUEST)}, the shortest JIT grants) instead of {utc_text(latest.end)}.\n"
+            f"({format_human_duration(MIN_REQUEST)}, the shortest JIT grants) instead of {utc_text(latest_end)}.\n"
         )
 
     def replaced(remaining: float) -> bool | None:
@@ -104,7 +106,7 @@ def _revoke(args: Any, runtime: Runtime) -> int:
     if poll_until(replaced, runtime, "checking that Azure replaced the earlier request", args.wait_timeout) is None:
         raise RefusedError(
             f"Azure still lists the earlier request as Initiated after {int(args.wait_timeout)}s; the port may stay "
-            f"open until {utc_text(latest.end)}. Check `jit status --vm {target.vm_name}`"
+            f"open until {utc_text(latest_end)}. Check `jit status --vm {target.vm_name}`"
         )
     runtime.out.write("Azure lists the earlier request as Revoked (NewerRequestInitiated).\n")
     return EXIT_OK

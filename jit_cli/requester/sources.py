@@ -7,8 +7,7 @@ a wildcard is always refused, and a range wider than one address unless the poli
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from azure_jit_access.rules.sources import is_wildcard, listed_prefix_for, parse_prefix
 
@@ -126,7 +125,7 @@ def validate_public_ipv4(answer: str, url: str) -> str:
     return text
 
 
-def ip_lookup_url(flag: str | None, environ: dict[str, str] | os._Environ) -> str:
+def ip_lookup_url(flag: str | None, environ: Mapping[str, str]) -> str:
     """The lookup URL: `--ip-lookup-url`, else $JIT_IP_LOOKUP_URL, else api.ipify.org; it must be https.
 
     Raises:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from pulumi_azure_native import monitor
 
 from azure_jit_access import kql
 from azure_jit_access.approval.approvers import Approver
@@ -14,7 +15,7 @@ from azure_jit_access.approval.audit import AUDIT_RECORD_ACTION, AUDIT_WRITE_ACT
 from azure_jit_access.approval.component import AllowedVm, JitApprovalWorkflow, JitApprovalWorkflowArgs
 from azure_jit_access.approval.request import HttpTrigger
 from azure_jit_access.audit import JitAuditTrail, JitAuditTrailArgs, resolve_audit_settings
-from azure_jit_access.audit_table import DECISION_COLUMNS, record_stream_columns
+from azure_jit_access.audit_table import DECISION_COLUMNS, _ingestion_url, record_stream_columns
 from azure_jit_access.cli.preview.engine import run_inline
 
 SUB = "00000000-0000-4000-8000-000000000001"
@@ -420,3 +421,12 @@ def test_defaults_resolve_to_the_documented_settings():
     assert settings.retention_in_days == 90
     assert (settings.frequency_minutes, settings.window_minutes) == (5, 30)
     assert settings.requester_role_guid == ROLE_GUID
+
+
+def test_the_sink_url_is_the_endpoint_logs_ingestion_url_and_its_absence_a_clear_error():
+    # Without it the workflow would post its decision records to "None/dataCollectionRules/...".
+    endpoint = "https://dce-1.westeurope-1.ingest.monitor.azure.com"
+    assert _ingestion_url(monitor.outputs.DataCollectionEndpointResponseLogsIngestion(endpoint=endpoint)) == endpoint
+    for logs in (None, monitor.outputs.DataCollectionEndpointResponseLogsIngestion(endpoint=None)):
+        with pytest.raises(ValueError, match="returned no logsIngestion.endpoint"):
+            _ingestion_url(logs)

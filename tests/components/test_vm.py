@@ -4,6 +4,7 @@ import base64
 
 import pulumi
 import pytest
+from pulumi_azure_native import network
 
 from azure_jit_access.cli.preview.engine import run_inline
 from azure_jit_access.vm import (
@@ -11,6 +12,7 @@ from azure_jit_access.vm import (
     JitProtectedVm,
     JitProtectedVmArgs,
     NsgRule,
+    _private_ip_address,
     resolve_vm_settings,
 )
 
@@ -337,3 +339,20 @@ def test_an_image_with_unknown_keys_is_refused_not_silently_dropped():
     image = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest", "id": "x"}
     with pytest.raises(ValueError, match=r"image: unknown key\(s\) \['id'\]; give only publisher, offer, sku"):
         resolve_vm_settings("web", linux(image=image))
+
+
+def test_the_private_ip_output_is_the_nic_address_and_its_absence_a_clear_error():
+    # Azure allocates a private IP to a NIC's IP configuration when it creates the NIC; without one the
+    # output would be a wrong value, so it fails with a message saying what is missing.
+    def config(address):
+        return network.outputs.NetworkInterfaceIPConfigurationResponse(
+            etag="W/1",
+            provisioning_state="Succeeded",
+            private_link_connection_properties=None,
+            private_ip_address=address,
+        )
+
+    assert _private_ip_address([config("10.20.1.4")]) == "10.20.1.4"
+    for configs in (None, [], [config(None)]):
+        with pytest.raises(ValueError, match=r"no private IP address in ipConfigurations\[0\]"):
+            _private_ip_address(configs)

@@ -157,6 +157,16 @@ def test_delta_lists_widenings_before_narrowings_and_says_every_port_once():
     assert [w for w, _ in texts] == [True, True, True, False]
 
 
+def test_a_cap_the_duration_rule_refuses_is_reported_as_a_widening():
+    # One duration grammar (rules.durations, xs:duration as ARM reads it): `PT1.5H` and `P1W` are refused
+    # there, so the delta cannot say they are shorter and, failing closed, calls the change wider.
+    for cap in ("PT1.5H", "P1W"):
+        base = {"resources": [policy([("vm-a", [22])], cap="PT3H")]}
+        head = {"resources": [policy([("vm-a", [22])], cap=cap)]}
+        changes = [(c.kind, c.widening, c.text) for c in access_delta(summarize(base), summarize(head))]
+        assert changes == [("duration", True, f"cap PT3H to {cap} on vm-a port 22")]
+
+
 def test_removing_approval_is_a_widening_and_a_shorter_cap_a_narrowing():
     base = approval_estate()
     head = copy.deepcopy(approval_estate(cap="PT1H"))
