@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -110,17 +111,29 @@ def _vm_config(
         raise ValueError(f"{where}: {err}") from None
 
 
-def _check_subnet(prefix: str, space: str, where: str) -> str:
+def _check_subnet(prefix: object, space: str, where: str) -> str:
     checked = validation.validate_cidr(prefix, where)
-    if not ipaddress.ip_network(checked).subnet_of(ipaddress.ip_network(space)):
+    subnet, vnet = ipaddress.ip_network(checked), ipaddress.ip_network(space)
+    # An IPv6 subnet in an IPv4 space (or the reverse) is never inside it; subnet_of would raise TypeError.
+    if isinstance(subnet, ipaddress.IPv4Network) and isinstance(vnet, ipaddress.IPv4Network):
+        inside = subnet.subnet_of(vnet)
+    elif isinstance(subnet, ipaddress.IPv6Network) and isinstance(vnet, ipaddress.IPv6Network):
+        inside = subnet.subnet_of(vnet)
+    else:
+        inside = False
+    if not inside:
         raise ValueError(f"{where}: '{prefix}' is not inside the VNet address space '{space}'")
     return checked
 
 
-def _required(values: dict, key: str) -> object:
+def _required(values: dict, key: str) -> dict[str, Any]:
+    """A required mapping key (stack_schema has already checked its type)."""
     if key not in values:
         raise ValueError(f"{NAMESPACE}:{key}: required; see Pulumi.dev.yaml for an example")
-    return values[key]
+    value = values[key]
+    if not isinstance(value, dict):
+        raise ValueError(f"{NAMESPACE}:{key}: expected a mapping; see Pulumi.dev.yaml for an example")
+    return value
 
 
 def stack_file() -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, cast
 
 import pulumi
 from pulumi_azure_native import authorization, logic, web
@@ -25,7 +27,6 @@ from azure_jit_access.approval.request import HTTP_TRIGGER, FormsTrigger, HttpTr
 from azure_jit_access.approval.validation import MAX_DURATION_MINUTES, ValidationSpec, VmRule
 from azure_jit_access.audit_sink import AuditSink
 from azure_jit_access.rules.arm_ids import parse_arm_id
-from azure_jit_access.rules.arm_ids import resource_group_scope as rules_resource_group_scope
 from azure_jit_access.rules.names import role_assignment_name
 from azure_jit_access.rules.roles import PRIVILEGED_ROLES
 
@@ -165,10 +166,9 @@ def _vm_group(vm_id: str, field_name: str) -> tuple[str, str]:
         parsed = parse_arm_id(vm_id)
     except ValueError:
         parsed = None
-    scope = rules_resource_group_scope(vm_id) if isinstance(vm_id, str) else None
     if (
         parsed is None
-        or scope is None
+        or parsed.subscription is None
         or parsed.resource_group is None
         or (parsed.provider or "").lower() != "microsoft.compute"
         or (parsed.type or "").lower() != "virtualmachines"
@@ -178,7 +178,7 @@ def _vm_group(vm_id: str, field_name: str) -> tuple[str, str]:
             f"{field_name}.vm_id: give the VM's ARM id ('/subscriptions/<id>/resourceGroups/<rg>/"
             f"providers/Microsoft.Compute/virtualMachines/<name>'), got {vm_id!r}"
         )
-    return scope, parsed.resource_group
+    return f"/subscriptions/{parsed.subscription}/resourceGroups/{parsed.resource_group}", parsed.resource_group
 
 
 def initiate_uri(vm: AllowedVm, vm_id: str, field_name: str = "allowed_vms") -> str:
@@ -205,7 +205,8 @@ def _access_control_args(settings: WorkflowSettings) -> logic.FlowAccessControlC
     wire = access_control(settings)
     if wire is None:
         return None
-    triggers = wire["triggers"]
+    # The wire shape `access_control` builds (and the fidelity gate checks against the ARM schema).
+    triggers = cast(dict[str, Any], wire["triggers"])
     policies = {
         name: logic.OpenAuthenticationAccessPolicyArgs(
             type=policy["type"],
@@ -247,7 +248,7 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
 
     workflow_id: pulumi.Output[str]
     workflow_name: pulumi.Output[str]
-    principal_id: pulumi.Output[str]
+    principal_id: pulumi.Output[str | None]
     """The workflow's system-assigned identity (the JIT `requestor` Azure records)."""
     access_endpoint: pulumi.Output[str]
     http_trigger_url: pulumi.Output[str] | None
@@ -275,11 +276,11 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
         apis = ["office365"] + (["microsoftforms"] if args.forms else [])
         connections = {}
         for api in apis:
-            api_id = subscription.apply(
-                lambda sub, api=api: (
-                    f"/subscriptions/{sub}/providers/Microsoft.Web/locations/{args.location}/managedApis/{api}"
-                )
-            )
+
+            def managed_api_id(sub: str, api: str = api) -> str:
+                return f"/subscriptions/{sub}/providers/Microsoft.Web/locations/{args.location}/managedApis/{api}"
+
+            api_id = subscription.apply(managed_api_id)
             connection = web.Connection(
                 f"{name}-{api}",
                 resource_group_name=args.resource_group_name,
@@ -293,12 +294,12 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
             )
             connections[api] = {"connectionId": connection.id, "connectionName": connection.name, "id": api_id}
 
-        targets = {
-            vm.name.lower(): pulumi.Output.from_input(vm.vm_id).apply(
-                lambda vm_id, vm=vm: {"vmId": vm_id, "initiateUri": initiate_uri(vm, vm_id)}
+        def target(vm: AllowedVm) -> pulumi.Output[dict[str, str]]:
+            return pulumi.Output.from_input(vm.vm_id).apply(
+                lambda vm_id: {"vmId": vm_id, "initiateUri": initiate_uri(vm, vm_id)}
             )
-            for vm in args.allowed_vms
-        }
+
+        targets = {vm.name.lower(): target(vm) for vm in args.allowed_vms}
         parameters = {
             "$connections": logic.WorkflowParameterArgs(value=connections),
             "vmTargets": logic.WorkflowParameterArgs(value=targets),
@@ -336,7 +337,7 @@ class JitApprovalWorkflow(pulumi.ComponentResource):
         # creating the new one before deleting the old would fail with 409 RoleAssignmentExists.
         assignment_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True))
         for group, vm in scopes.items():
-            scope = pulumi.Output.from_input(vm.vm_id).apply(lambda vm_id, vm=vm: resource_group_scope(vm, vm_id))
+            scope = pulumi.Output.from_input(vm.vm_id).apply(partial(resource_group_scope, vm))
             authorization.RoleAssignment(
                 f"{name}-requester-{group}",
                 # The same name any other writer of this (scope, role, principal) derives: never a second one.
