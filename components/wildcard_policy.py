@@ -90,7 +90,7 @@ def parse_policy_scope(scope: str) -> PolicyScope:
     raise ValueError(
         f"policy scope {scope!r} is not a management group (/providers/Microsoft.Management/managementGroups/<id>), "
         "subscription (/subscriptions/<guid>) or resource group (/subscriptions/<guid>/resourceGroups/<name>) id; "
-        "set azure-jit-access:policyScope to one of those"
+        "give one of those"
     )
 
 

@@ -27,6 +27,6 @@ def resolve_request_mode(value: object, workflow_configured: bool, where: str = 
         )
     if mode == APPROVAL and not workflow_configured:
         raise ValueError(
-            f"{where}: 'approval' needs the approval workflow: configure azure-jit-access:approvals, or use 'direct'"
+            f"{where}: 'approval' needs the approval workflow: configure it (the stack's `approvals`), or use 'direct'"
         )
     return str(mode)

@@ -21,7 +21,7 @@ def test_the_mode_and_its_default(value, configured, mode):
         (
             "approval",
             False,
-            "requestMode: 'approval' needs the approval workflow: configure azure-jit-access:approvals",
+            "requestMode: 'approval' needs the approval workflow: configure it (the stack's `approvals`)",
         ),
         ("manual", True, "requestMode: 'manual'; use 'approval'"),
         (True, True, "requestMode: True; use 'approval'"),
