@@ -19,7 +19,7 @@ from azure_jit_access import type_tokens, validation
 from azure_jit_access.aliases import with_alias_pruning
 from azure_jit_access.jit_policy import JitVirtualMachine
 from azure_jit_access.rules.arm_ids import parse_arm_id
-from azure_jit_access.vm import DEFAULT_PORTS, DENY_PRIORITY_BASE, DENY_PRIORITY_MAX
+from azure_jit_access.vm import DEFAULT_PORTS, DENY_PRIORITY_BASE, DENY_PRIORITY_MAX, deny_management_ports
 
 
 @dataclass(frozen=True)
@@ -176,27 +176,10 @@ class ExistingVmGuard(pulumi.ComponentResource):
         self.rules = []
         for written, ports in by_nsg.values():
             nsg = parse_arm_id(written)
-            previous: list[pulumi.Resource] = []
-            # One PUT at a time per NSG (AnotherOperationInProgress), as in JitProtectedVm.
-            for index, port in enumerate(ports):
-                rule = network.SecurityRule(
-                    f"{name}-{nsg.resource_group}-{nsg.name}-deny-{port}",
-                    resource_group_name=nsg.resource_group,
-                    network_security_group_name=nsg.name,
-                    security_rule_name=f"deny-management-{port}",
-                    priority=DENY_PRIORITY_BASE + index,
-                    direction="Inbound",
-                    access="Deny",
-                    protocol="*",
-                    source_address_prefix="*",
-                    source_port_range="*",
-                    destination_address_prefix="*",
-                    destination_port_range=str(port),
-                    description=f"Closed until a JIT request opens port {port} (JIT allows sit at 100-199).",
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
-                )
-                previous = [rule]
-                self.rules.append(rule)
+            group, nsg_name = nsg.resource_group, nsg.name
+            if group is None or nsg_name is None:  # resolve_existing_vm checked every NSG id already
+                raise ValueError(f"nsg id {written!r} names no resource group or NSG")
+            self.rules += deny_management_ports(f"{name}-{group}-{nsg_name}-deny", group, nsg_name, ports, parent=self)
         self.jit_entries = [
             JitVirtualMachine(vm_id=vm.vm_id, vm_name=vm.name, guarded_ports=list(vm.ports)) for vm in resolved
         ]

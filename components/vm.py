@@ -197,29 +197,10 @@ class JitProtectedVm(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        # One PUT at a time: concurrent rule writes to one NSG fail with AnotherOperationInProgress
-        # (Azure/azure-sdk-for-python#556), so each rule waits for the previous one.
-        previous: list[pulumi.Resource] = []
-        denies: list[network.SecurityRule] = []
-        for index, port in enumerate(settings.management_ports):
-            rule = network.SecurityRule(
-                f"{name}-deny-{port}",
-                resource_group_name=args.resource_group_name,
-                network_security_group_name=nsg.name,
-                security_rule_name=f"deny-management-{port}",
-                priority=DENY_PRIORITY_BASE + index,
-                direction="Inbound",
-                access="Deny",
-                protocol="*",
-                source_address_prefix="*",
-                source_port_range="*",
-                destination_address_prefix="*",
-                destination_port_range=str(port),
-                description=f"Closed until a JIT request opens port {port} (JIT allows sit at 100-199).",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
-            )
-            denies.append(rule)
-            previous = [rule]
+        denies = deny_management_ports(
+            f"{name}-deny", args.resource_group_name, nsg.name, settings.management_ports, parent=self
+        )
+        previous: list[pulumi.Resource] = list(denies[-1:])
         for rule_spec in settings.extra_rules:
             ports, sources = rule_fields(rule_spec)
             rule = network.SecurityRule(
@@ -380,3 +361,39 @@ def _private_ip_address(configs: Sequence[network.outputs.NetworkInterfaceIPConf
     if not configs or not configs[0].private_ip_address:
         raise ValueError("the network interface returned no private IP address in ipConfigurations[0]")
     return configs[0].private_ip_address
+
+
+def deny_management_ports(
+    resource_prefix: str,
+    resource_group_name: pulumi.Input[str],
+    nsg_name: pulumi.Input[str],
+    ports: Sequence[int],
+    parent: pulumi.Resource,
+) -> list[network.SecurityRule]:
+    """A standalone Deny rule per management port (`<resource_prefix>-<port>`), in the 4000-4095 band.
+
+    JIT's own allow rules sit at 100-199, so these close each port until a request opens it.
+    """
+    # One PUT at a time: concurrent rule writes to one NSG fail with AnotherOperationInProgress
+    # (Azure/azure-sdk-for-python#556), so each rule waits for the previous one.
+    rules: list[network.SecurityRule] = []
+    for index, port in enumerate(ports):
+        rules.append(
+            network.SecurityRule(
+                f"{resource_prefix}-{port}",
+                resource_group_name=resource_group_name,
+                network_security_group_name=nsg_name,
+                security_rule_name=f"deny-management-{port}",
+                priority=DENY_PRIORITY_BASE + index,
+                direction="Inbound",
+                access="Deny",
+                protocol="*",
+                source_address_prefix="*",
+                source_port_range="*",
+                destination_address_prefix="*",
+                destination_port_range=str(port),
+                description=f"Closed until a JIT request opens port {port} (JIT allows sit at 100-199).",
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=rules[-1:]),
+            )
+        )
+    return rules
